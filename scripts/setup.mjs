@@ -124,7 +124,38 @@ function reportBackend() {
   return false;
 }
 
+// Debian packages the notebooks, plot export and tests need. Installed only where apt-get works
+// without a password (root, e.g. CI); elsewhere the exact command is printed.
+const SYSTEM_PACKAGES = {
+  jupyter: ["jupyter-notebook", "jupyter-nbconvert", "jupyter-client", "jupyter-nbformat"],
+  chromium: ["chromium", "fonts-dejavu-core"],
+};
+
+function hasCommand(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+function ensureSystemPackages() {
+  if (process.env.LOWRANK_SYSTEM_PACKAGES === "0") return;
+  const missing = Object.entries(SYSTEM_PACKAGES)
+    .filter(([cmd]) => !hasCommand(cmd) && !existsSync(`/usr/bin/${cmd}`))
+    .flatMap(([, pkgs]) => pkgs);
+  if (missing.length === 0) return;
+  const installCmd = `apt-get install -y --no-install-recommends ${missing.join(" ")}`;
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  if (!hasCommand("apt-get") || !isRoot) {
+    log(`missing system packages for notebooks/plot export: ${missing.join(", ")}`);
+    log(`install them with: sudo apt-get update && sudo ${installCmd}   (or pip: see environment.md)`);
+    return;
+  }
+  log(`installing Debian packages: ${missing.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  run("apt-get", ["update", "-qq"], { env });
+  run("sh", ["-c", installCmd], { env });
+}
+
 async function main() {
+  ensureSystemPackages();
   let wheel;
   if (process.env.LOWRANK_SKIP_NATIVE === "1") log("LOWRANK_SKIP_NATIVE=1: not building the native backend");
   else if (process.platform === "linux" && process.arch === "x64") wheel = findWheel();

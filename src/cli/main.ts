@@ -1,0 +1,69 @@
+#!/usr/bin/env tsx
+// `npm start [-- flags]`: the headless pipeline (train → decompose → fine-tune → sweep → report).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { join } from "node:path";
+import { PROFILE_NAMES, profileName } from "../config/profile";
+import { runMainJob } from "../experiments/main-job";
+import { MODEL_NAMES, type ModelName } from "../models";
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'.`);
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1)) throw new InvalidArgumentError(`expected an integer ≥ 1, got '${v}'.`);
+  return n;
+}
+
+function numberList(v: string): number[] {
+  return v.split(",").map((s) => positiveNumber(s.trim()));
+}
+
+const runId = (): string => new Date().toISOString().replace(/[:.]/g, "-").replace("T", "_").slice(0, 19);
+
+async function main(): Promise<void> {
+  const program = new Command()
+    .name("npm start --")
+    .description("Train a CIFAR-10 baseline, decompose its convolutions (Tai et al. 2016, Theorem 1), fine-tune, train the low-rank twin from scratch, sweep ranks, and write results/<run-id>/ with CSVs, figures and index.html.")
+    .addOption(new Option("--profile <name>", "quick (minutes) or full (the real experiment, about an hour on 2 cores); default LOWRANK_PROFILE or quick").choices([...PROFILE_NAMES]))
+    .addOption(new Option("--model <name>", "network to train").choices([...MODEL_NAMES]).default("vgg-small"))
+    .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
+    .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
+    .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep", numberList, [1.5, 2, 3, 4, 6])
+    .option("--no-sweep", "skip the rank sweep")
+    .option("--no-from-scratch", "skip training the low-rank network from scratch")
+    .option("--retrain", "train the baseline again even if its checkpoint is complete")
+    .option("--out <dir>", "results folder (default results/<run-id>)")
+    .option("--checkpoints <dir>", "where baseline checkpoints are cached", "checkpoints")
+    .option("--data <dir>", "CIFAR-10 binary folder (default CIFAR10_DIR or data/cifar-10-batches-bin)")
+    .option("--download", "download CIFAR-10 into data/ if it is missing")
+    .addOption(new Option("--backend <name>", "force a TF.js backend (default LOWRANK_BACKEND or the fastest available)").choices(["tensorflow", "wasm", "cpu"]))
+    .showHelpAfterError();
+  program.parse();
+  const opts = program.opts();
+  const profile = profileName(opts.profile);
+  await runMainJob({
+    profile,
+    model: opts.model as ModelName,
+    speedup: opts.speedup,
+    rank: opts.rank,
+    sweepSpeedups: opts.sweepSpeedups,
+    sweep: opts.sweep,
+    fromScratch: opts.fromScratch,
+    retrain: Boolean(opts.retrain),
+    outDir: opts.out ?? join("results", `${runId()}-${profile}`),
+    checkpointsDir: opts.checkpoints,
+    dataDir: opts.data,
+    download: Boolean(opts.download),
+    backend: opts.backend,
+  });
+}
+
+main().catch((err: Error) => {
+  console.error(`\nError: ${err.message}`);
+  if (process.env.LOWRANK_DEBUG === "1") console.error(err.stack);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+export * from "./rank-sweep";
+export * from "./figures";
+export * from "./main-job";

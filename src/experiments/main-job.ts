@@ -1,0 +1,241 @@
+import * as tf from "@tensorflow/tfjs";
+import { join, resolve } from "node:path";
+import { initBackend, type BackendInfo } from "../backend/init";
+import type { ProfileName } from "../config/profile";
+import { loadCifar10, type Cifar10 } from "../data";
+import { decomposeKernel, eligibleConvLayers, reconstructKernel, type HostKernel, type LayerDecompositionReport } from "../lowrank";
+import { timeModel } from "../measure/model-profile";
+import { buildModel, type ModelName } from "../models";
+import { accuracyVsRankFigure } from "../plot/accuracy-rank";
+import { filterGridFigure } from "../plot/filters";
+import { accuracyVsSpeedupFigure } from "../plot/pareto";
+import { reconstructionErrorFigure } from "../plot/reconstruction-error";
+import { spectrumFigure } from "../plot/spectrum";
+import { speedupVsRankFigure } from "../plot/speedup-rank";
+import { trainingCurvesFigure } from "../plot/training-curves";
+import type { SweepRow } from "../plot/types";
+import { reportHtml } from "../report/report-html";
+import { writeCsv } from "../tables/csv";
+import { saveModel } from "../train/checkpoint";
+import { evaluate } from "../train/evaluate";
+import { fineTune } from "../train/fine-tune";
+import type { TrainHistoryRow } from "../train/history";
+import { profileSettings, type ProfileSettings } from "../train/profiles";
+import { train } from "../train/train";
+import { writeFileAtomic } from "../util/atomic-write";
+import { writeFigures, type NamedFigure } from "./figures";
+import { rankSweep } from "./rank-sweep";
+
+export interface MainJobOptions {
+  profile: ProfileName;
+  model: ModelName;
+  /** Theoretical per-layer conv speed-up the decomposed and from-scratch networks aim for. */
+  speedup: number;
+  /** Explicit ranks instead of `speedup`: one K for every eligible layer. */
+  rank?: number;
+  /** Speed-up targets of the rank sweep. */
+  sweepSpeedups: number[];
+  /** Results folder (created). */
+  outDir: string;
+  /** Baseline checkpoints live here, shared by runs of the same model and profile. */
+  checkpointsDir: string;
+  dataDir?: string;
+  download?: boolean;
+  /** Train the baseline again even if a finished checkpoint exists. */
+  retrain?: boolean;
+  fromScratch: boolean;
+  sweep: boolean;
+  backend?: string;
+  log?: (line: string) => void;
+}
+
+export interface MainJobResult {
+  outDir: string;
+  reportPath: string;
+  summary: SummaryRow[];
+}
+
+interface SummaryRow {
+  network: string;
+  testAccuracy: number;
+  convSpeedupTheoretical: number;
+  modelSpeedupMeasured?: number;
+  params: number;
+  epochs: number;
+  trainSeconds: number;
+}
+
+function kernelOf(model: tf.LayersModel, layer: string): HostKernel {
+  const w = model.getLayer(layer).getWeights()[0];
+  return { data: w.dataSync() as Float32Array, shape: w.shape as [number, number, number, number] };
+}
+
+const sum = (rows: TrainHistoryRow[], key: "seconds") => rows.reduce((s, r) => s + r[key], 0);
+
+/** Median forward time (ms) of a whole model at `batch`, data read back. */
+async function forwardMs(model: tf.LayersModel, batch: number, runs = 5): Promise<number> {
+  return (await timeModel(model, [batch], { runs }))[batch];
+}
+
+/**
+ * The headless pipeline behind `npm start`: baseline (trained or loaded from its checkpoint), every
+ * eligible conv decomposed with Theorem 1 at the target speed-up, fine-tuned, the low-rank network
+ * trained from scratch, a rank sweep, then CSVs, figures and an index.html report in `outDir`.
+ */
+export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const started = Date.now();
+  const backend: BackendInfo = await initBackend(o.backend);
+  const settings: ProfileSettings = profileSettings(o.profile);
+  const outDir = resolve(o.outDir);
+  log(`[main] profile ${o.profile}, model ${o.model}, results → ${outDir}`);
+
+  const data: Cifar10 = await loadCifar10({ dir: o.dataDir, download: o.download, trainLimit: settings.trainLimit, testLimit: settings.testLimit });
+  log(`[main] CIFAR-10: ${data.train.size} train / ${data.test.size} test images from ${data.dir}`);
+  const trainData = { train: data.train, test: data.test };
+  const models: tf.LayersModel[] = [];
+  try {
+    // 1. Baseline, cached per model and profile: a finished run is loaded, an interrupted one resumed.
+    const baseDir = join(resolve(o.checkpointsDir), `${o.model}-${o.profile}`);
+    const baseline = buildModel(o.model, settings.modelOptions(o.model));
+    models.push(baseline);
+    const baseRun = await train(baseline, trainData, { ...settings.baseline, checkpointDir: join(baseDir, "training"), resume: !o.retrain, label: "baseline" });
+    if (baseRun.stopReason === "already-complete") log(`[main] baseline loaded from ${baseDir}`);
+    await saveModel(baseline, join(baseDir, "final"));
+    const baseAcc = evaluate(baseline, data.test).accuracy;
+    log(`[main] baseline test accuracy ${(baseAcc * 100).toFixed(2)}%`);
+
+    // 2. Decompose every eligible conv at the target, then fine-tune (all at once: the paper's schedule).
+    const plan = o.rank ? { ranks: {} as Record<string, number> } : { speedup: o.speedup };
+    if (o.rank) {
+      for (const l of eligibleConvLayers(baseline)) (plan as { ranks: Record<string, number> }).ranks[l.name] = o.rank;
+    }
+    const ft = await fineTune(baseline, trainData, { ...settings.fineTune, plan, schedule: "all-at-once", label: "fine-tune" });
+    models.push(ft.model);
+    const dec = { layers: ft.layers };
+    const decBefore = ft.stages[0]?.accuracyBefore ?? NaN;
+    const decAfter = evaluate(ft.model, data.test).accuracy;
+    log(`[main] decomposed ${dec.layers.length} layers (${dec.layers.map((l) => `${l.name}:K=${l.rank}`).join(", ")})`);
+    log(`[main] accuracy before fine-tuning ${(decBefore * 100).toFixed(2)}%, after ${(decAfter * 100).toFixed(2)}%`);
+    await saveModel(ft.model, join(outDir, "models", "decomposed-fine-tuned"));
+
+    const denseMacs = dec.layers.reduce((s, l) => s + l.originalMacs, 0);
+    const lowMacs = dec.layers.reduce((s, l) => s + l.lowRankMacs, 0);
+    const baseMs = await forwardMs(baseline, 128);
+    const decMs = await forwardMs(ft.model, 128);
+    const summary: SummaryRow[] = [
+      { network: "baseline", testAccuracy: baseAcc, convSpeedupTheoretical: 1, modelSpeedupMeasured: 1, params: baseline.countParams(), epochs: baseRun.history.length, trainSeconds: sum(baseRun.history, "seconds") },
+      { network: "decomposed (no fine-tune)", testAccuracy: decBefore, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / decMs, params: ft.model.countParams(), epochs: 0, trainSeconds: 0 },
+      { network: "decomposed + fine-tuned", testAccuracy: decAfter, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / decMs, params: ft.model.countParams(), epochs: ft.history.length, trainSeconds: sum(ft.history, "seconds") },
+    ];
+
+    // 3. The low-rank network trained from scratch, with BN (the paper's second method).
+    let scratchHistory: TrainHistoryRow[] | undefined;
+    if (o.fromScratch) {
+      const lowRankOpt = o.rank ? { ranks: Object.fromEntries(dec.layers.map((l) => [l.name, o.rank as number])) } : { speedup: o.speedup };
+      const scratch = buildModel(o.model, { ...settings.modelOptions(o.model), lowRank: { ...lowRankOpt, bn: "after" } });
+      models.push(scratch);
+      const run = await train(scratch, trainData, { ...settings.fromScratch, checkpointDir: join(outDir, "checkpoints", "from-scratch"), resume: true, label: "from scratch" });
+      scratchHistory = run.history;
+      const acc = evaluate(scratch, data.test).accuracy;
+      log(`[main] low-rank from scratch accuracy ${(acc * 100).toFixed(2)}%`);
+      summary.push({ network: "low-rank from scratch (BN)", testAccuracy: acc, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / (await forwardMs(scratch, 128)), params: scratch.countParams(), epochs: run.history.length, trainSeconds: sum(run.history, "seconds") });
+    }
+
+    // 4. Rank sweeps: each layer alone (no fine-tune: isolates the layer), then all layers with a short fine-tune.
+    let perLayer: SweepRow[] = [];
+    let whole: SweepRow[] = [];
+    if (o.sweep) {
+      log(`[main] rank sweep, each layer alone, speed-ups ${o.sweepSpeedups.join(", ")}`);
+      perLayer = await rankSweep(baseline, trainData, { mode: "each", points: { speedups: o.sweepSpeedups }, fineTune: false });
+      log(`[main] rank sweep, all layers together, with a fine-tune budget of ${settings.sweepFineTune.epochs} epoch(s)`);
+      whole = await rankSweep(baseline, trainData, { mode: "all", points: { speedups: o.sweepSpeedups }, fineTune: { ...settings.sweepFineTune, progress: "none" } });
+    }
+
+    // 5. Tables, figures, report.
+    const decRows = dec.layers.map((l: LayerDecompositionReport) => ({
+      layer: l.name,
+      kernel: l.kernelShape.join("×"),
+      rank: l.rank,
+      maxRank: l.maxRank,
+      relativeError: l.relativeError,
+      theoreticalSpeedup: l.theoreticalSpeedup,
+      measuredSpeedup: perLayer.find((r) => r.layer === l.name && r.rank === l.rank)?.measuredSpeedup,
+    }));
+    writeCsv(summary, join(outDir, "summary.csv"));
+    writeCsv(decRows, join(outDir, "decomposition.csv"));
+    writeCsv(baseRun.history, join(outDir, "history-baseline.csv"));
+    writeCsv(ft.history, join(outDir, "history-fine-tune.csv"));
+    if (scratchHistory) writeCsv(scratchHistory, join(outDir, "history-from-scratch.csv"));
+    if (perLayer.length) writeCsv(perLayer, join(outDir, "sweep-per-layer.csv"));
+    if (whole.length) writeCsv(whole, join(outDir, "sweep-all-layers.csv"));
+
+    const firstConv = dec.layers[0];
+    const vh = decomposeKernel(kernelOf(baseline, firstConv.name), firstConv.rank);
+    const recon = reconstructKernel(vh.vertical, vh.horizontal);
+    const original = kernelOf(baseline, firstConv.name);
+    const figures: NamedFigure[] = [
+      { basename: "spectra", title: "Singular-value spectra", figure: spectrumFigure(dec.layers.map((l) => ({ layer: l.name, singularValues: l.singularValues }))) },
+      {
+        basename: "training-curves",
+        title: "Training curves",
+        figure: trainingCurvesFigure([
+          { name: "baseline", history: baseRun.history },
+          { name: "fine-tune", history: ft.history },
+          ...(scratchHistory ? [{ name: "low-rank from scratch", history: scratchHistory }] : []),
+        ]),
+      },
+      {
+        basename: "filters",
+        title: `Filters of ${firstConv.name}: original vs rank ${firstConv.rank}`,
+        figure: filterGridFigure({ layer: firstConv.name, rank: firstConv.rank, original: { shape: original.shape, values: original.data }, reconstructed: { shape: recon.shape, values: recon.data } }),
+      },
+    ];
+    if (perLayer.length) {
+      figures.push(
+        { basename: "reconstruction-error", title: "Relative reconstruction error vs rank", figure: reconstructionErrorFigure(perLayer) },
+        { basename: "accuracy-vs-rank", title: "Accuracy vs rank (one layer decomposed, no fine-tune)", figure: accuracyVsRankFigure(perLayer) },
+        { basename: "speedup-vs-rank", title: "Theoretical and measured speed-up vs rank", figure: speedupVsRankFigure(perLayer) },
+      );
+    }
+    if (whole.length) {
+      figures.push({ basename: "accuracy-vs-speedup", title: "Accuracy vs measured speed-up (all layers)", figure: accuracyVsSpeedupFigure(whole, { baselineAccuracy: baseAcc }) });
+    }
+    log(`[main] exporting ${figures.length} figures (HTML, PNG, SVG)`);
+    const { imagesError } = await writeFigures(figures, join(outDir, "figures"));
+    if (imagesError) log(`[main] PNG/SVG export skipped: ${imagesError}`);
+
+    const facts = {
+      profile: o.profile,
+      model: `${o.model} (${baseline.countParams().toLocaleString("en-US")} parameters)`,
+      data: `CIFAR-10, ${data.train.size} train / ${data.test.size} test images`,
+      backend: `${backend.name} (${backend.version}), ${backend.threads} thread(s)`,
+      machine: backend.machine,
+      target: o.rank ? `rank ${o.rank} in every eligible layer` : `${o.speedup}× theoretical speed-up per layer`,
+      "total time": `${((Date.now() - started) / 1000).toFixed(0)} s`,
+      date: new Date().toISOString(),
+    };
+    const reportPath = join(outDir, "index.html");
+    writeFileAtomic(
+      reportPath,
+      reportHtml({
+        title: `Low-rank CNN results — ${o.model}, ${o.profile} profile`,
+        facts,
+        notes: imagesError ? [`PNG/SVG export failed: ${imagesError}`] : [],
+        tables: [
+          { title: "Summary", rows: summary.map((r) => ({ ...r, testAccuracy: +(r.testAccuracy * 100).toFixed(2) })) },
+          { title: "Decomposition per layer", rows: decRows },
+          ...(whole.length ? [{ title: "Sweep, all layers", rows: whole as unknown as Record<string, number | string | undefined>[] }] : []),
+        ],
+        figures: figures.map(({ title, basename }) => ({ title, basename: `figures/${basename}` })),
+      }),
+    );
+    writeFileAtomic(join(outDir, "results.json"), JSON.stringify({ facts, summary, decomposition: decRows, perLayer, whole }, null, 1));
+    log(`[main] done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    log(`[main] report: ${reportPath}`);
+    return { outDir, reportPath, summary };
+  } finally {
+    for (const m of new Set(models)) m.dispose();
+    data.dispose();
+  }
+}

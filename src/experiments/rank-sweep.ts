@@ -1,0 +1,120 @@
+import * as tf from "@tensorflow/tfjs";
+import { decomposeModelWithReport, eligibleConvLayers, type DecompositionPlan, type LayerDecompositionReport } from "../lowrank";
+import { measureLayerSpeedup } from "../measure/layer-speedup";
+import { timeModel } from "../measure/model-profile";
+import type { SweepRow } from "../plot/types";
+import { evaluate } from "../train/evaluate";
+import { train, type TrainData, type TrainOptions } from "../train/train";
+
+/** The points of a sweep: explicit ranks, energy fractions kept, or theoretical speed-up targets. */
+export type SweepPoints = { ranks: number[] } | { energies: number[] } | { speedups: number[] };
+
+export interface RankSweepOptions {
+  /** "each": every layer alone, the rest dense (default). "all": every point applied to all layers at once. */
+  mode?: "each" | "all";
+  /** Layers to sweep; default every eligible d×d conv (d > 1). */
+  layers?: string[];
+  points: SweepPoints;
+  /** Short fine-tune after decomposing (training options less what the sweep sets), or false. */
+  fineTune?: Omit<TrainOptions, "checkpointDir" | "resume"> | false;
+  /** Time the original and low-rank convs (forward, this batch size); false to skip. Default { batchSize: 128 }. */
+  measure?: { batchSize?: number } | false;
+  evalBatchSize?: number;
+  /** Called with each row as soon as it is known. */
+  onRow?: (row: SweepRow) => void;
+}
+
+/** Plans, one per point, for one layer (mode "each") or for all of `layers` at once (mode "all"). */
+function plansFor(points: SweepPoints, layers: string[]): DecompositionPlan[] {
+  if ("ranks" in points) {
+    return points.ranks.map((k) => ({ ranks: Object.fromEntries(layers.map((l) => [l, k])) }));
+  }
+  if ("energies" in points) return points.energies.map((energy) => ({ energy, layers }));
+  if ("speedups" in points) return points.speedups.map((speedup) => ({ speedup, layers }));
+  throw new Error("rankSweep: points must be { ranks: [...] }, { energies: [...] } or { speedups: [...] }.");
+}
+
+function pointCount(points: SweepPoints): number {
+  const list = "ranks" in points ? points.ranks : "energies" in points ? points.energies : points.speedups;
+  if (!Array.isArray(list) || list.length === 0) throw new Error("rankSweep: give at least one sweep point.");
+  return list.length;
+}
+
+/**
+ * Rank sweep over trained `model`: for each layer (or all layers together) and each point, decompose
+ * with Theorem 1, record the relative reconstruction error, test accuracy before and after an optional
+ * short fine-tune, and the theoretical and measured forward speed-up. `model` is not changed.
+ */
+export async function rankSweep(model: tf.LayersModel, data: TrainData & { test: NonNullable<TrainData["test"]> }, options: RankSweepOptions): Promise<SweepRow[]> {
+  pointCount(options.points);
+  const eligible = eligibleConvLayers(model);
+  const layers = options.layers ?? eligible.map((l) => l.name);
+  for (const name of layers) {
+    if (!eligible.some((l) => l.name === name)) {
+      throw new Error(`rankSweep: '${name}' is not a decomposable d×d Conv2D of this model (eligible: ${eligible.map((l) => l.name).join(", ")}).`);
+    }
+  }
+  const mode = options.mode ?? "each";
+  const groups = mode === "each" ? layers.map((l) => [l]) : [layers];
+  const measure = options.measure === false ? undefined : { batchSize: options.measure?.batchSize ?? 128 };
+  const denseModelMs = measure && mode === "all" ? (await timeModel(model, [measure.batchSize]))[measure.batchSize] : undefined;
+  const rows: SweepRow[] = [];
+
+  for (const group of groups) {
+    for (const plan of plansFor(options.points, group)) {
+      const { model: lowRank, layers: report } = decomposeModelWithReport(model, plan);
+      try {
+        const before = evaluate(lowRank, data.test, options.evalBatchSize).accuracy;
+        let after: number | undefined;
+        if (options.fineTune) {
+          const res = await train(lowRank, { train: data.train, test: data.test }, { ...options.fineTune, evaluateEachEpoch: true });
+          after = res.history[res.history.length - 1]?.testAccuracy;
+        }
+        rows.push(...(await rowsFor(model, lowRank, report, mode, before, after, measure, denseModelMs)));
+        options.onRow?.(rows[rows.length - 1]);
+      } finally {
+        lowRank.dispose();
+      }
+    }
+  }
+  return rows;
+}
+
+type Report = LayerDecompositionReport[];
+
+async function rowsFor(
+  dense: tf.LayersModel,
+  lowRank: tf.LayersModel,
+  report: Report,
+  mode: "each" | "all",
+  accuracyBefore: number,
+  accuracyAfter: number | undefined,
+  measure: { batchSize: number } | undefined,
+  denseModelMs: number | undefined,
+): Promise<SweepRow[]> {
+  if (mode === "each") {
+    const r = report[0];
+    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), r.rank, { batchSize: measure.batchSize }) : undefined;
+    return [
+      { layer: r.name, rank: r.rank, relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
+    ];
+  }
+  // Whole network: MAC-weighted speed-up of the decomposed convs, and the measured whole-model ratio.
+  const denseMacs = report.reduce((s, r) => s + r.originalMacs, 0);
+  const lowMacs = report.reduce((s, r) => s + r.lowRankMacs, 0);
+  const errSq = report.reduce((s, r) => s + r.residual, 0);
+  const normSq = report.reduce((s, r) => s + r.energy, 0);
+  const lowMs = measure ? (await timeModel(lowRank, [measure.batchSize]))[measure.batchSize] : undefined;
+  return [
+    {
+      layer: "all",
+      // Ranks differ per layer under energy/speed-up rules: report their mean.
+      rank: Math.round(report.reduce((s, r) => s + r.rank, 0) / report.length),
+      relError: Math.sqrt(errSq / normSq),
+      accuracyBefore,
+      accuracyAfter,
+      theoreticalSpeedup: denseMacs / lowMacs,
+      measuredSpeedup: lowMs && denseModelMs ? denseModelMs / lowMs : undefined,
+    },
+  ];
+}

@@ -1,0 +1,13 @@
+/** lowrank-notebooks: everything the notebooks and the CLI use, from one import. */
+export * from "./backend/init";
+export * from "./config/profile";
+export * from "./data";
+export * from "./lowrank";
+export * from "./models";
+export * from "./train";
+export * from "./measure";
+export * from "./tables";
+export * from "./plot";
+export * from "./experiments";
+export * from "./report/report-html";
+export { writeFileAtomic } from "./util/atomic-write";

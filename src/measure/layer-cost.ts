@@ -1,0 +1,36 @@
+import * as tf from "@tensorflow/tfjs";
+import { convCost, lowRankCost } from "../lowrank/cost";
+import { convSpecOfLayer, layerInputShape, rankOfLayer } from "./layer-spec";
+
+export type LayerKind = "conv" | "lowrank" | "dense" | "other";
+
+export interface LayerCostInfo {
+  kind: LayerKind;
+  /** All weights, trainable or not (batch-norm statistics included). */
+  params: number;
+  /** Theoretical multiply-adds per image; 0 for layers not costed (pooling, activations, batch norm…). */
+  macs: number;
+}
+
+/** Class names costed as a dense conv / as the low-rank V/H pair. */
+export const CONV_CLASSES = ["Conv2D"];
+export const LOWRANK_CLASSES = ["LowRankConv2D"];
+
+/** Parameters and theoretical multiply-adds per image of one built layer. */
+export function layerCost(layer: tf.layers.Layer): LayerCostInfo {
+  const cls = layer.getClassName();
+  if (!layer.built) throw new Error(`Layer '${layer.name}' is not built: connect it in a model with a known input shape before costing it.`);
+  const params = layer.countParams();
+  if (CONV_CLASSES.includes(cls)) return { kind: "conv", params, macs: convCost(convSpecOfLayer(layer)).macs };
+  if (LOWRANK_CLASSES.includes(cls)) {
+    return { kind: "lowrank", params, macs: lowRankCost(convSpecOfLayer(layer), rankOfLayer(layer)).macs };
+  }
+  if (cls === "Dense") {
+    const shape = layerInputShape(layer);
+    const units = (layer.getConfig() as { units: number }).units;
+    // Dense applies to the last axis; every other non-batch position repeats it.
+    const positions = shape.slice(1, -1).reduce((a, d) => a * d, 1);
+    return { kind: "dense", params, macs: positions * shape[shape.length - 1] * units };
+  }
+  return { kind: "other", params, macs: 0 };
+}

@@ -1,0 +1,34 @@
+import type * as tf from "@tensorflow/tfjs";
+import { nin, type NinOptions } from "./nin";
+import { tinyCnn, type TinyCnnOptions } from "./tiny-cnn";
+import { vggSmall, type VggSmallOptions } from "./vgg-small";
+
+export { ConvNetBuilder, type BnPlacement, type LowRankOption } from "./conv-block";
+export { nin, type NinOptions } from "./nin";
+export { tinyCnn, type TinyCnnOptions } from "./tiny-cnn";
+export { vggSmall, type VggSmallOptions } from "./vgg-small";
+
+export type ModelName = "tiny-cnn" | "vgg-small" | "nin";
+export const MODEL_NAMES: readonly ModelName[] = ["tiny-cnn", "vgg-small", "nin"];
+
+export interface ModelOptionsByName {
+  "tiny-cnn": TinyCnnOptions;
+  "vgg-small": VggSmallOptions;
+  nin: NinOptions;
+}
+
+/** Build a zoo model by name (for the CLI). Models are uncompiled and output logits. */
+export function buildModel<N extends ModelName>(name: N, opts?: ModelOptionsByName[N]): tf.Sequential;
+export function buildModel(name: string, opts?: object): tf.Sequential;
+export function buildModel(name: string, opts: object = {}): tf.Sequential {
+  switch (name) {
+    case "tiny-cnn":
+      return tinyCnn(opts as TinyCnnOptions);
+    case "vgg-small":
+      return vggSmall(opts as VggSmallOptions);
+    case "nin":
+      return nin(opts as NinOptions);
+    default:
+      throw new Error(`Unknown model '${name}': use one of ${MODEL_NAMES.join(", ")}.`);
+  }
+}

@@ -1,0 +1,134 @@
+import type * as tf from "@tensorflow/tfjs";
+import { decomposeLayerByLayer, decomposeModelWithReport, type DecompositionPlan, type LayerDecompositionReport } from "../lowrank";
+import { evaluate } from "./evaluate";
+import type { TrainHistoryRow } from "./history";
+import { train, type TrainData, type TrainOptions } from "./train";
+
+export type FineTuneSchedule = "all-at-once" | "layer-by-layer";
+
+/** Fine-tuning starts from trained weights, so it uses a smaller rate than training from scratch. */
+export const DEFAULT_FINE_TUNE_LEARNING_RATE = 0.01;
+
+export interface FineTuneOptions extends Omit<TrainOptions, "epochs" | "learningRate"> {
+  /** Which convs to decompose and at which rank (src/lowrank). */
+  plan: DecompositionPlan;
+  /**
+   * "all-at-once" (the paper's): decompose every planned layer, then fine-tune `epochs`.
+   * "layer-by-layer": decompose one layer, fine-tune `epochsPerLayer`, next layer (decomposed from the
+   * fine-tuned weights), …, then `epochs` more on the final model.
+   */
+  schedule?: FineTuneSchedule;
+  /** all-at-once: epochs after decomposing (default 1); layer-by-layer: final epochs (default 0). */
+  epochs?: number;
+  /** layer-by-layer: epochs after each layer (default 1; cap the steps with maxStepsPerEpoch). */
+  epochsPerLayer?: number;
+  /** Default DEFAULT_FINE_TUNE_LEARNING_RATE (0.01). */
+  learningRate?: number;
+}
+
+export interface FineTuneStage {
+  /** Layers decomposed at this stage ("all layers" in one stage for all-at-once). */
+  layers: string[];
+  /** Test accuracy right after decomposing, before any fine-tuning (needs data.test). */
+  accuracyBefore?: number;
+  /** Test accuracy at the end of the stage's fine-tuning. */
+  accuracyAfter?: number;
+  /** History rows of this stage (epochs numbered continuously across stages). */
+  history: TrainHistoryRow[];
+}
+
+export interface FineTuneResult {
+  /** The decomposed, fine-tuned model: new, uncompiled; dispose it when done. The input model is untouched. */
+  model: tf.LayersModel;
+  /** All epochs, numbered 1.. across stages. */
+  history: TrainHistoryRow[];
+  stages: FineTuneStage[];
+  /** What each decomposed layer became (rank, residual, speedup). */
+  layers: LayerDecompositionReport[];
+}
+
+function checkEpochs(name: string, v: number, min: number): void {
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`fineTune ${name} must be an integer ≥ ${min}, got ${v}.`);
+}
+
+/** Train one stage and renumber its epochs after `offset`. */
+async function stage(
+  model: tf.LayersModel,
+  data: TrainData,
+  o: FineTuneOptions,
+  epochs: number,
+  offset: number,
+  layers: string[],
+): Promise<FineTuneStage> {
+  const evalBatch = o.evalBatchSize ?? 256;
+  const result: FineTuneStage = { layers, history: [] };
+  if (data.test) result.accuracyBefore = evaluate(model, data.test, evalBatch).accuracy;
+  if (epochs > 0) {
+    const { plan: _plan, schedule: _schedule, epochsPerLayer: _perLayer, ...trainOptions } = o;
+    const r = await train(model, data, {
+      ...trainOptions,
+      epochs,
+      learningRate: o.learningRate ?? DEFAULT_FINE_TUNE_LEARNING_RATE,
+      label: [o.label, layers.length === 1 ? layers[0] : "fine-tune"].filter(Boolean).join(" · "),
+    });
+    result.history = r.history.map((row) => ({ ...row, epoch: row.epoch + offset }));
+  }
+  const last = result.history[result.history.length - 1];
+  result.accuracyAfter = last?.testAccuracy ?? result.accuracyBefore;
+  return result;
+}
+
+/**
+ * Decompose `model` by `options.plan` and fine-tune the result on `data` (see FineTuneOptions for
+ * the two schedules). Returns a new model; `model` itself is not modified.
+ */
+export async function fineTune(model: tf.LayersModel, data: TrainData, options: FineTuneOptions): Promise<FineTuneResult> {
+  const schedule = options.schedule ?? "all-at-once";
+  if (schedule === "all-at-once") {
+    const epochs = options.epochs ?? 1;
+    checkEpochs("epochs", epochs, 0);
+    const { model: decomposed, layers } = decomposeModelWithReport(model, options.plan);
+    try {
+      const s = await stage(decomposed, data, options, epochs, 0, layers.map((l) => l.name));
+      return { model: decomposed, history: s.history, stages: [s], layers };
+    } catch (err) {
+      decomposed.dispose();
+      throw err;
+    }
+  }
+  if (schedule !== "layer-by-layer") {
+    throw new Error(`Unknown fine-tune schedule '${String(schedule)}': use "all-at-once" or "layer-by-layer".`);
+  }
+  if (options.checkpointDir || options.resume) {
+    throw new Error("Checkpoints/resume work with the all-at-once schedule only (each layer-by-layer stage is a different architecture).");
+  }
+  const perLayer = options.epochsPerLayer ?? 1;
+  const finalEpochs = options.epochs ?? 0;
+  checkEpochs("epochsPerLayer", perLayer, 0);
+  checkEpochs("epochs", finalEpochs, 0);
+
+  const stages: FineTuneStage[] = [];
+  const layers: LayerDecompositionReport[] = [];
+  let current: tf.LayersModel | undefined;
+  let offset = 0;
+  try {
+    for (const step of decomposeLayerByLayer(model, options.plan)) {
+      // Each step is built from the previous one, which is no longer needed once the next exists.
+      current?.dispose();
+      current = step.model;
+      layers.push(step.report);
+      const s = await stage(current, data, options, perLayer, offset, [step.layerName]);
+      stages.push(s);
+      offset += s.history.length;
+    }
+    if (!current) throw new Error("The plan decomposes no layer: check plan.layers / plan.ranks against the model's conv layers.");
+    if (finalEpochs > 0) {
+      const s = await stage(current, data, options, finalEpochs, offset, layers.map((l) => l.name));
+      stages.push(s);
+    }
+  } catch (err) {
+    current?.dispose();
+    throw err;
+  }
+  return { model: current, history: stages.flatMap((s) => s.history), stages, layers };
+}

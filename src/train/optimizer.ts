@@ -1,0 +1,45 @@
+import * as tf from "@tensorflow/tfjs";
+
+export type OptimizerName = "sgd" | "adam";
+
+export interface OptimizerOptions {
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD momentum (0 = plain SGD). Default 0.9. */
+  momentum?: number;
+  /** Nesterov momentum for SGD. Default false. */
+  nesterov?: boolean;
+}
+
+/** Build a TF.js optimizer; its state round-trips through getWeights/setWeights (checkpoints). */
+export function makeOptimizer(o: OptimizerOptions): tf.Optimizer {
+  if (!(o.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${o.learningRate}.`);
+  if (o.optimizer === "adam") return tf.train.adam(o.learningRate);
+  if (o.optimizer === "sgd") {
+    const momentum = o.momentum ?? 0.9;
+    if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}.`);
+    return momentum > 0 ? tf.train.momentum(o.learningRate, momentum, o.nesterov ?? false) : tf.train.sgd(o.learningRate);
+  }
+  throw new Error(`Unknown optimizer '${String(o.optimizer)}': use "sgd" or "adam".`);
+}
+
+/**
+ * Change the learning rate in place. SGD/Momentum expose setLearningRate (it also rebuilds their
+ * cached scalar); Adam reads its `learningRate` field at every step, so assigning it is enough.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  if (optimizer instanceof tf.SGDOptimizer) {
+    optimizer.setLearningRate(lr);
+    return;
+  }
+  if (optimizer instanceof tf.AdamOptimizer) {
+    (optimizer as unknown as { learningRate: number }).learningRate = lr;
+    return;
+  }
+  throw new Error(`Cannot set the learning rate of ${optimizer.getClassName()}: use "sgd" or "adam".`);
+}
+
+/** Current learning rate (for the history). */
+export function learningRateOf(optimizer: tf.Optimizer): number {
+  return (optimizer as unknown as { learningRate: number }).learningRate;
+}

@@ -1,0 +1,307 @@
+import * as tf from "@tensorflow/tfjs";
+import { batches, type Cifar10Split } from "../data";
+import { copyWeights, jsonSafe, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { correctCount, crossEntropy, evaluate, outputsProbabilities } from "./evaluate";
+import { monitorValue, type TrainHistoryRow } from "./history";
+import { learningRateAt, resolveSchedule, type LrScheduleKind, type LrScheduleSpec } from "./lr-schedule";
+import { learningRateOf, makeOptimizer, setLearningRate, type OptimizerName } from "./optimizer";
+import { createProgress, type ProgressMode } from "./progress";
+
+export interface TrainData {
+  train: Cifar10Split;
+  /** Evaluated after every epoch when present (the history's test columns). */
+  test?: Cifar10Split;
+}
+
+/** What callbacks get: the live model and optimizer (read them; don't dispose them). */
+export interface TrainContext {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  /** 1-based epoch. */
+  epoch: number;
+}
+
+export interface StepInfo {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** A name (train makes the optimizer and disposes it at the end) or an optimizer you own. Default "sgd". */
+  optimizer?: OptimizerName | tf.Optimizer;
+  /** SGD momentum, default 0.9. */
+  momentum?: number;
+  /** L2 penalty ½·wd·‖W‖² on kernels (weights of rank ≥ 2; not biases or BN). Default 0. */
+  weightDecay?: number;
+  lrSchedule?: LrScheduleSpec | LrScheduleKind;
+  /** Linear warm-up in epochs. Default 0. */
+  warmupEpochs?: number;
+  /** Update the rate every "step" or every "epoch". Default "step". */
+  lrUpdate?: "step" | "epoch";
+  /** Random crop + flip (src/data). Default false. */
+  augment?: boolean;
+  /** Default true. */
+  shuffle?: boolean;
+  /** Seeds shuffling and augmentation (epoch e uses a seed derived from seed and e, so resumes replay). */
+  seed?: number;
+  /** Evaluate on data.test after every epoch. Default true when data.test is given. */
+  evaluateEachEpoch?: boolean;
+  evalBatchSize?: number;
+  /** Stop when test accuracy (else train loss) has not improved for this many epochs. */
+  patience?: number;
+  /** Cap on steps per epoch (short runs, tests). */
+  maxStepsPerEpoch?: number;
+  /** Write a checkpoint after every epoch into this folder. */
+  checkpointDir?: string;
+  /** Continue from checkpointDir's last complete epoch (weights, optimizer state, history). */
+  resume?: boolean;
+  /** Epoch checkpoints kept on disk. Default 1. */
+  keepCheckpoints?: number;
+  /** Stop after this epoch (1-based) as if killed: for staged runs and resume tests. */
+  stopAfterEpoch?: number;
+  /** Abort between steps; the partial epoch is discarded (resume restarts it). */
+  signal?: AbortSignal;
+  progress?: ProgressMode;
+  /** Prefix of progress lines. */
+  label?: string;
+  onStep?: (info: StepInfo) => void;
+  onEpochStart?: (ctx: TrainContext) => void | Promise<void>;
+  onEpochEnd?: (row: TrainHistoryRow, ctx: TrainContext) => void | Promise<void>;
+}
+
+export type StopReason = "completed" | "early-stop" | "stop-after-epoch" | "aborted" | "already-complete";
+
+export interface TrainResult {
+  /** All epochs, including those restored from a checkpoint. */
+  history: TrainHistoryRow[];
+  /** First epoch trained by this call (1-based; > 1 after a resume). */
+  startEpoch: number;
+  stopReason: StopReason;
+  /** Epoch with the best test accuracy (else lowest train loss). */
+  bestEpoch?: number;
+}
+
+function checkInt(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new Error(`${name} must be an integer ≥ ${min}, got ${v}.`);
+}
+
+function validate(model: tf.LayersModel, data: TrainData, o: TrainOptions): void {
+  checkInt("epochs", o.epochs, 1);
+  checkInt("batchSize", o.batchSize, 1);
+  checkInt("maxStepsPerEpoch", o.maxStepsPerEpoch, 1);
+  checkInt("patience", o.patience, 1);
+  checkInt("stopAfterEpoch", o.stopAfterEpoch, 1);
+  if (o.epochs === undefined || o.batchSize === undefined) throw new Error("train needs `epochs` and `batchSize`.");
+  if (!(o.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${o.learningRate}.`);
+  if (!((o.weightDecay ?? 0) >= 0)) throw new Error(`weightDecay must be ≥ 0, got ${o.weightDecay}.`);
+  if (o.resume && !o.checkpointDir) throw new Error("resume: true needs checkpointDir (the folder the earlier run wrote).");
+  resolveSchedule(o.lrSchedule);
+  if (!data?.train?.xs) throw new Error("train needs data.train (e.g. from loadCifar10()).");
+  if (data.train.size === 0) throw new Error("data.train is empty.");
+  // data.train.xs is not touched: it would materialise the whole training set as floats.
+  if (data.test) checkShapes(model, data.test.xs, data.test.ys, "data.test");
+}
+
+function checkShapes(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, what: string): void {
+  const want = model.inputs[0].shape.slice(1).join("×");
+  const got = xs.shape.slice(1).join("×");
+  if (want !== got) throw new Error(`The model expects inputs ${want} but ${what} images are ${got}.`);
+  const classes = model.outputs[0].shape[model.outputs[0].shape.length - 1];
+  if (classes !== ys.shape[1]) throw new Error(`The model outputs ${classes} classes but ${what} labels have ${ys.shape[1]}.`);
+}
+
+/** Epoch seed: distinct per epoch, the same when a resumed run replays that epoch. */
+const epochSeed = (seed: number, epoch: number): number => (seed * 1_000_003 + epoch * 7_919) >>> 0;
+
+/**
+ * Train `model` in place with a custom loop: each step runs `model.apply(xs, { training: true })`
+ * (dropout on, batch norm uses batch statistics and updates its moving averages) inside
+ * optimizer.minimize, all in one tf.tidy. Evaluates on data.test after each epoch, checkpoints if
+ * asked, and returns the per-epoch history.
+ */
+export async function train(model: tf.LayersModel, data: TrainData, options: TrainOptions): Promise<TrainResult> {
+  validate(model, data, options);
+  const o = options;
+  const seed = o.seed ?? 0;
+  const ownsOptimizer = typeof o.optimizer !== "object";
+  const optimizer =
+    typeof o.optimizer === "object" ? o.optimizer : makeOptimizer({ optimizer: o.optimizer ?? "sgd", learningRate: o.learningRate, momentum: o.momentum });
+  const history: TrainHistoryRow[] = [];
+  let startEpoch = 1;
+
+  try {
+    if (o.resume && o.checkpointDir) {
+      const ckpt = await loadCheckpoint(o.checkpointDir);
+      if (ckpt) {
+        try {
+          copyWeights(ckpt.model, model, `the checkpoint in ${ckpt.path}`);
+          const want = optimizer.getClassName();
+          if (ckpt.state.optimizer.className !== want) {
+            throw new Error(`The checkpoint in ${ckpt.path} was trained with ${ckpt.state.optimizer.className}, not ${want}: use the same optimizer to resume.`);
+          }
+          await optimizer.setWeights(ckpt.optimizerWeights);
+          history.push(...ckpt.state.history);
+          startEpoch = ckpt.state.epoch + 1;
+        } finally {
+          ckpt.dispose();
+        }
+      }
+    }
+    if (startEpoch > o.epochs) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
+    const result = await runEpochs(model, data, o, optimizer, history, startEpoch, seed);
+    return result;
+  } finally {
+    if (ownsOptimizer) optimizer.dispose();
+  }
+}
+
+function best(history: TrainHistoryRow[]): number | undefined {
+  let b: TrainHistoryRow | undefined;
+  for (const r of history) if (!b || monitorValue(r) > monitorValue(b)) b = r;
+  return b?.epoch;
+}
+
+async function runEpochs(
+  model: tf.LayersModel,
+  data: TrainData,
+  o: TrainOptions,
+  optimizer: tf.Optimizer,
+  history: TrainHistoryRow[],
+  startEpoch: number,
+  seed: number,
+): Promise<TrainResult> {
+  const probabilities = outputsProbabilities(model);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const decayed = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => w.read());
+  const wd = o.weightDecay ?? 0;
+  const n = data.train.size;
+  const fullSteps = Math.ceil(n / o.batchSize);
+  const stepsPerEpoch = Math.min(fullSteps, o.maxStepsPerEpoch ?? fullSteps);
+  const schedule = {
+    learningRate: o.learningRate,
+    schedule: o.lrSchedule,
+    warmupEpochs: o.warmupEpochs,
+    per: o.lrUpdate ?? "step",
+    epochs: o.epochs,
+    stepsPerEpoch,
+  } as const;
+  const doEval = (o.evaluateEachEpoch ?? true) && data.test !== undefined;
+  const progress = createProgress({ mode: o.progress, label: o.label });
+  const savedOptions = jsonSafe({ ...o, optimizer: typeof o.optimizer === "object" ? o.optimizer.getClassName() : o.optimizer ?? "sgd" });
+
+  // One optimizer step; returns [mean cross-entropy, correct count]. Call inside tf.tidy.
+  const step = (xs: tf.Tensor, ys: tf.Tensor): [number, number] => {
+    const kept: { ce?: tf.Scalar; correct?: tf.Scalar } = {};
+    const cost = optimizer.minimize(
+      () => {
+        const out = model.apply(xs, { training: true }) as tf.Tensor;
+        const ce = crossEntropy(ys, out, probabilities);
+        // Kept past minimize's own tidy (reported without the decay term); disposed below.
+        kept.ce = tf.keep(ce);
+        kept.correct = tf.keep(correctCount(ys, out));
+        if (wd === 0 || decayed.length === 0) return ce;
+        return tf.add(ce, tf.mul(tf.addN(decayed.map((w) => tf.sum(tf.square(w)))), wd / 2)) as tf.Scalar;
+      },
+      true,
+      variables,
+    );
+    const values: [number, number] = [(kept.ce as tf.Scalar).dataSync()[0], (kept.correct as tf.Scalar).dataSync()[0]];
+    tf.dispose([cost as tf.Scalar, kept.ce as tf.Scalar, kept.correct as tf.Scalar]);
+    return values;
+  };
+
+  let bestValue = history.length ? Math.max(...history.map(monitorValue)) : Number.NEGATIVE_INFINITY;
+  let sinceBest = 0;
+  for (let i = history.length - 1; i >= 0 && monitorValue(history[i]) < bestValue; i--) sinceBest++;
+
+  for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
+    if (o.signal?.aborted) return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
+    const ctx: TrainContext = { model, optimizer, epoch };
+    await o.onEpochStart?.(ctx);
+    const bar = progress.epoch(epoch, o.epochs, stepsPerEpoch);
+    let lossSum = 0;
+    let correctSum = 0;
+    let images = 0;
+    let steps = 0;
+    let lr = learningRateOf(optimizer);
+    let aborted = false;
+    const t0 = performance.now();
+    for (const batch of batches(data.train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, augment: o.augment ?? false, seed: epochSeed(seed, epoch) })) {
+      if (steps >= stepsPerEpoch || o.signal?.aborted) {
+        tf.dispose([batch.xs, batch.ys]);
+        aborted = o.signal?.aborted ?? false;
+        break;
+      }
+      lr = learningRateAt(schedule, epoch - 1, steps);
+      setLearningRate(optimizer, lr);
+      const size = batch.xs.shape[0];
+      let loss: number;
+      let correct: number;
+      try {
+        if (steps === 0) checkShapes(model, batch.xs, batch.ys, "data.train");
+        [loss, correct] = tf.tidy(() => step(batch.xs, batch.ys));
+      } finally {
+        tf.dispose([batch.xs, batch.ys]);
+      }
+      if (!Number.isFinite(loss)) {
+        bar.end("stopped");
+        throw new Error(`Training diverged at epoch ${epoch}, step ${steps + 1} (loss ${loss}): lower learningRate (now ${lr}) or add warm-up.`);
+      }
+      steps++;
+      lossSum += loss * size;
+      correctSum += correct;
+      images += size;
+      o.onStep?.({ epoch, step: steps, loss, lr });
+      const seconds = (performance.now() - t0) / 1000;
+      bar.update(steps, { loss: lossSum / images, accuracy: correctSum / images, imagesPerSecond: images / seconds, lr });
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    if (aborted || o.signal?.aborted) {
+      bar.end("aborted");
+      return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
+    }
+    const row: TrainHistoryRow = {
+      epoch,
+      trainLoss: lossSum / images,
+      trainAccuracy: correctSum / images,
+      seconds,
+      imagesPerSecond: images / seconds,
+      lr,
+    };
+    if (doEval && data.test) {
+      const ev = evaluate(model, data.test, o.evalBatchSize ?? 256);
+      row.testLoss = ev.loss;
+      row.testAccuracy = ev.accuracy;
+    }
+    bar.end(row.testAccuracy !== undefined ? `test loss ${row.testLoss?.toFixed(4)} · test acc ${(100 * row.testAccuracy).toFixed(2)}%` : "");
+    history.push(row);
+    if (o.checkpointDir) {
+      await saveCheckpoint(
+        o.checkpointDir,
+        { model, optimizer, state: { epoch, history, options: savedOptions } },
+        o.keepCheckpoints ?? 1,
+      );
+    }
+    await o.onEpochEnd?.(row, ctx);
+
+    if (monitorValue(row) > bestValue) {
+      bestValue = monitorValue(row);
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+    if (o.patience !== undefined && sinceBest >= o.patience && epoch < o.epochs) {
+      return { history, startEpoch, stopReason: "early-stop", bestEpoch: best(history) };
+    }
+    if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < o.epochs) {
+      return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
+    }
+  }
+  return { history, startEpoch, stopReason: "completed", bestEpoch: best(history) };
+}

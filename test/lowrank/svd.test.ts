@@ -1,0 +1,148 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { singularValues, svd } from "../../src/lowrank/svd";
+import { matMul, transpose, zeros } from "../../src/lowrank/matrix";
+import {
+  matrixWithSpectrum,
+  maxAbs,
+  maxAbsDiff,
+  orthogonalityError,
+  randomMatrix,
+  reconstruct,
+  symmetricEigenvalues,
+} from "./fixtures";
+
+const EPS = 2.220446049250313e-16;
+
+function assertDescendingNonNegative(s: Float64Array): void {
+  for (let i = 0; i < s.length; i++) {
+    assert.ok(s[i] >= 0, `σ[${i}] = ${s[i]} < 0`);
+    if (i > 0) assert.ok(s[i] <= s[i - 1], `σ not descending at ${i}: ${s[i - 1]} < ${s[i]}`);
+  }
+}
+
+test("random matrices of every shape: U·S·Vᵀ = A and orthonormal U, V to float64 rounding", () => {
+  const shapes: [number, number][] = [[1, 1], [1, 7], [7, 1], [2, 2], [5, 3], [3, 5], [30, 30], [64, 17], [17, 64], [48, 48]];
+  shapes.forEach(([m, n], idx) => {
+    const a = randomMatrix(m, n, 100 + idx);
+    const r = svd(a);
+    const p = Math.min(m, n);
+    assert.equal(r.k, p);
+    assert.equal(r.singularValues.length, p);
+    assert.deepEqual([r.u.rows, r.u.cols, r.v.rows, r.v.cols], [m, p, n, p]);
+    assertDescendingNonNegative(r.singularValues);
+    const tol = 30 * Math.max(m, n) * EPS;
+    const err = maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) / r.singularValues[0];
+    assert.ok(err < tol, `${m}×${n}: reconstruction error ${err} ≥ ${tol}`);
+    assert.ok(orthogonalityError(r.u) < tol, `${m}×${n}: UᵀU − I = ${orthogonalityError(r.u)}`);
+    assert.ok(orthogonalityError(r.v) < tol, `${m}×${n}: VᵀV − I = ${orthogonalityError(r.v)}`);
+    assert.equal(a.data.length, m * n, "input untouched");
+  });
+});
+
+test("singular values agree with an independent method: √eig(AᵀA) by Jacobi rotations", () => {
+  const a = randomMatrix(20, 12, 7);
+  const reference = symmetricEigenvalues(matMul(transpose(a), a)).map(Math.sqrt);
+  const s = singularValues(a);
+  const err = maxAbsDiff(s, reference) / s[0];
+  assert.ok(err < 1e-12, `relative difference ${err}`);
+});
+
+test("ill-conditioned: a spectrum from 1 down to 1e-12 is recovered to about n·ε·σ_max", () => {
+  const n = 40;
+  const sigma = Array.from({ length: n }, (_, i) => 10 ** (-12 * (i / (n - 1))));
+  const a = matrixWithSpectrum(50, n, sigma, 11);
+  const r = svd(a);
+  const absErr = maxAbsDiff(r.singularValues, sigma);
+  assert.ok(absErr < 20 * n * EPS, `max |σ − σ_true| = ${absErr}`);
+  // The large ones are relatively accurate too.
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(r.singularValues[i] / sigma[i] - 1) < 1e-12, `σ[${i}] relative error`);
+  assert.ok(maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) < 20 * n * EPS);
+  assert.ok(orthogonalityError(r.u) < 20 * n * EPS);
+  assert.ok(orthogonalityError(r.v) < 20 * n * EPS);
+});
+
+test("repeated singular values, exact zeros and a wide matrix", () => {
+  const sigma = [3, 3, 3, 1, 1, 1e-8, 1e-8, 0, 0];
+  const a = matrixWithSpectrum(9, 15, sigma, 21);
+  const r = svd(a);
+  assert.ok(maxAbsDiff(r.singularValues, sigma) < 1e-14, `σ = ${Array.from(r.singularValues)}`);
+  assert.ok(orthogonalityError(r.u) < 1e-13);
+  assert.ok(orthogonalityError(r.v) < 1e-13);
+  assert.ok(maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) < 1e-14);
+});
+
+test("rank one: x·yᵀ has σ₁ = ‖x‖·‖y‖ and the rest zero", () => {
+  const x = randomMatrix(12, 1, 3);
+  const y = randomMatrix(1, 8, 4);
+  const a = matMul(x, y);
+  const s = singularValues(a);
+  const nx = Math.hypot(...x.data);
+  const ny = Math.hypot(...y.data);
+  assert.ok(Math.abs(s[0] - nx * ny) < 1e-13 * nx * ny);
+  assert.ok(maxAbs(s.subarray(1)) < 1e-14 * s[0]);
+});
+
+test("zero matrix: σ = 0 with orthonormal vectors", () => {
+  const r = svd(zeros(4, 3));
+  assert.deepEqual(Array.from(r.singularValues), [0, 0, 0]);
+  assert.equal(orthogonalityError(r.u), 0);
+  assert.equal(orthogonalityError(r.v), 0);
+});
+
+test("graded rows and a zero column are handled", () => {
+  const a = randomMatrix(10, 6, 5);
+  for (let i = 0; i < 10; i++) for (let j = 0; j < 6; j++) a.data[i * 6 + j] *= 10 ** (-i);
+  for (let i = 0; i < 10; i++) a.data[i * 6 + 2] = 0;
+  const r = svd(a);
+  assert.ok(maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) < 200 * EPS * r.singularValues[0]);
+  assert.ok(orthogonalityError(r.v) < 1e-13);
+  assert.ok(r.singularValues[5] < 1e-15 * r.singularValues[0], "the zero column gives a zero singular value");
+});
+
+test("top-K vectors are the leading K of the full decomposition; σ are always all returned", () => {
+  const a = randomMatrix(40, 30, 9);
+  const full = svd(a);
+  const top = svd(a, 5);
+  assert.equal(top.k, 5);
+  assert.deepEqual(Array.from(top.singularValues), Array.from(full.singularValues));
+  for (let t = 0; t < 5; t++) {
+    // Same column up to sign.
+    const col = (m: typeof full.u, k: number) => Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + k]);
+    const a1 = col(top.u, t);
+    const b1 = col(full.u, t);
+    const sign = Math.sign(a1.reduce((s, x, i) => s + x * b1[i], 0));
+    assert.ok(maxAbsDiff(a1, b1.map((x) => x * sign)) < 1e-12, `u column ${t}`);
+  }
+  // Best rank-K approximation error = ‖A − A_K‖²_F = Σ_{t≥K} σ_t².
+  const approx = reconstruct(top.u, top.singularValues, top.v);
+  let err = 0;
+  for (let i = 0; i < a.data.length; i++) err += (a.data[i] - approx.data[i]) ** 2;
+  let tail = 0;
+  for (let t = 5; t < full.singularValues.length; t++) tail += full.singularValues[t] ** 2;
+  assert.ok(Math.abs(err / tail - 1) < 1e-12);
+  assert.equal(svd(a, 0).u.cols, 0);
+});
+
+test("bad input gives a clear error", () => {
+  const a = randomMatrix(3, 3, 1);
+  assert.throws(() => svd(a, 4), /integer in 0\.\.3 for a 3×3 matrix, got 4/);
+  assert.throws(() => svd(a, 1.5), /integer in 0\.\.3/);
+  assert.throws(() => svd({ data: new Float64Array(5), rows: 2, cols: 3 }), /2×3 matrix needs 6 values, got 5/);
+  const bad = randomMatrix(2, 2, 1);
+  bad.data[3] = NaN;
+  assert.throws(() => svd(bad), /non-finite value \(NaN\) at row 1, column 1/);
+  assert.throws(() => svd({ data: [1, 2] as unknown as Float64Array, rows: 1, cols: 2 }), /Float64Array/);
+});
+
+test("timing: 192×192 (a 64→64 3×3 layer) full SVD", () => {
+  const a = randomMatrix(192, 192, 2);
+  const t0 = performance.now();
+  const r = svd(a);
+  const ms = performance.now() - t0;
+  const t1 = performance.now();
+  singularValues(a);
+  const msValues = performance.now() - t1;
+  console.log(`# svd 192×192: ${ms.toFixed(0)} ms with all vectors, ${msValues.toFixed(0)} ms values only`);
+  assert.ok(orthogonalityError(r.u) < 1e-12);
+});
