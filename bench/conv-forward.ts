@@ -23,7 +23,7 @@ export async function benchConvForward(opts: { batch: number; size?: number; cin
     { warmup: opts.warmup, runs: opts.runs },
   );
   tf.dispose([x, w]);
-  const ms = median(times);
+  const ms = median(times.wallMs);
   const flops = 2 * batch * size * size * cin * cout * 9;
   return { batch, shape: `${size}×${size}×${cin}→${cout}`, ms, gflops: flops / (ms * 1e6), runs: opts.runs };
 }

@@ -24,13 +24,16 @@ export function formatReport(results: readonly BackendBenchResult[], failures: r
     String(r.threads),
     r.train ? fixed(r.train.imagesPerSecond, 1) : "—",
     r.train ? fixed(r.train.stepMs, 0) : "—",
+    r.train ? fixed(r.train.stepCpuMs, 0) : "—",
     `${r.conv.batch}`,
     fixed(r.conv.ms, 1),
     fixed(r.conv.gflops, 2),
     r.version,
   ]);
-  lines.push(...table(["backend", "threads", "train img/s", "step ms", "conv batch", "conv ms", "conv GFLOP/s", "version"], rows));
+  lines.push(...table(["backend", "threads", "train img/s", "step ms", "step CPU ms", "conv batch", "conv ms", "conv GFLOP/s", "version"], rows));
   for (const f of failures) lines.push(`${f.backend}: not measured (${f.reason})`);
+  lines.push("(step CPU ms: CPU time of one training step summed over the process's threads; for 1-thread wasm,");
+  lines.push(" batch·1000 / step CPU ms is about what an idle core would give when the machine is busy.)");
   const by = new Map(results.map((r) => [r.backend, r]));
   const native = by.get("tensorflow");
   const wasm = by.get("wasm");

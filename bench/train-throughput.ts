@@ -6,6 +6,8 @@ export interface TrainResult {
   batch: number;
   imagesPerSecond: number;
   stepMs: number;
+  /** CPU time of a step (all threads): what the step would take alone on as many idle cores. */
+  stepCpuMs: number;
   steps: number;
 }
 
@@ -23,6 +25,6 @@ export async function benchTraining(opts: { batch: number; warmup: number; steps
   );
   tf.dispose([xs, ys]);
   model.dispose();
-  const stepMs = median(times);
-  return { batch: opts.batch, imagesPerSecond: (opts.batch * 1000) / stepMs, stepMs, steps: opts.steps };
+  const stepMs = median(times.wallMs);
+  return { batch: opts.batch, imagesPerSecond: (opts.batch * 1000) / stepMs, stepMs, stepCpuMs: median(times.cpuMs), steps: opts.steps };
 }

@@ -20,7 +20,7 @@ import { saveModel } from "../train/checkpoint";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
 import type { TrainHistoryRow } from "../train/history";
-import { profileSettings, type ProfileSettings } from "../train/profiles";
+import { dataOptions, fineTuneOptions, modelOptions, profileSettings, trainOptions, type ProfileSettings } from "../train/profiles";
 import { train } from "../train/train";
 import { writeFileAtomic } from "../util/atomic-write";
 import { writeFigures, type NamedFigure } from "./figures";
@@ -46,6 +46,8 @@ export interface MainJobOptions {
   fromScratch: boolean;
   sweep: boolean;
   backend?: string;
+  /** Fields replacing the profile's settings (smaller runs in tests, longer ones by hand). */
+  overrides?: Partial<ProfileSettings>;
   log?: (line: string) => void;
 }
 
@@ -70,6 +72,16 @@ function kernelOf(model: tf.LayersModel, layer: string): HostKernel {
   return { data: w.dataSync() as Float32Array, shape: w.shape as [number, number, number, number] };
 }
 
+/** Zoo options from the profile: vggSmall takes its widths; the other models their defaults. */
+function zooOptions(model: ModelName, s: ProfileSettings): object {
+  return model === "vgg-small" ? modelOptions(s) : { seed: s.seed };
+}
+
+/** Fine-tune budget of each all-layers sweep point: a slice of an epoch, so the sweep stays cheap. */
+function sweepFineTuneSteps(s: ProfileSettings): number {
+  return s.profile === "full" ? 150 : 10;
+}
+
 const sum = (rows: TrainHistoryRow[], key: "seconds") => rows.reduce((s, r) => s + r[key], 0);
 
 /** Median forward time (ms) of a whole model at `batch`, data read back. */
@@ -86,20 +98,20 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const started = Date.now();
   const backend: BackendInfo = await initBackend(o.backend);
-  const settings: ProfileSettings = profileSettings(o.profile);
+  const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
   const outDir = resolve(o.outDir);
   log(`[main] profile ${o.profile}, model ${o.model}, results → ${outDir}`);
 
-  const data: Cifar10 = await loadCifar10({ dir: o.dataDir, download: o.download, trainLimit: settings.trainLimit, testLimit: settings.testLimit });
+  const data: Cifar10 = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download });
   log(`[main] CIFAR-10: ${data.train.size} train / ${data.test.size} test images from ${data.dir}`);
   const trainData = { train: data.train, test: data.test };
   const models: tf.LayersModel[] = [];
   try {
     // 1. Baseline, cached per model and profile: a finished run is loaded, an interrupted one resumed.
     const baseDir = join(resolve(o.checkpointsDir), `${o.model}-${o.profile}`);
-    const baseline = buildModel(o.model, settings.modelOptions(o.model));
+    const baseline = buildModel(o.model, zooOptions(o.model, settings));
     models.push(baseline);
-    const baseRun = await train(baseline, trainData, { ...settings.baseline, checkpointDir: join(baseDir, "training"), resume: !o.retrain, label: "baseline" });
+    const baseRun = await train(baseline, trainData, { ...trainOptions(settings), checkpointDir: join(baseDir, "training"), resume: !o.retrain, label: "baseline" });
     if (baseRun.stopReason === "already-complete") log(`[main] baseline loaded from ${baseDir}`);
     await saveModel(baseline, join(baseDir, "final"));
     const baseAcc = evaluate(baseline, data.test).accuracy;
@@ -110,7 +122,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     if (o.rank) {
       for (const l of eligibleConvLayers(baseline)) (plan as { ranks: Record<string, number> }).ranks[l.name] = o.rank;
     }
-    const ft = await fineTune(baseline, trainData, { ...settings.fineTune, plan, schedule: "all-at-once", label: "fine-tune" });
+    const ft = await fineTune(baseline, trainData, fineTuneOptions(settings, { plan, schedule: "all-at-once", label: "decomposed" }));
     models.push(ft.model);
     const dec = { layers: ft.layers };
     const decBefore = ft.stages[0]?.accuracyBefore ?? NaN;
@@ -133,9 +145,9 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     let scratchHistory: TrainHistoryRow[] | undefined;
     if (o.fromScratch) {
       const lowRankOpt = o.rank ? { ranks: Object.fromEntries(dec.layers.map((l) => [l.name, o.rank as number])) } : { speedup: o.speedup };
-      const scratch = buildModel(o.model, { ...settings.modelOptions(o.model), lowRank: { ...lowRankOpt, bn: "after" } });
+      const scratch = buildModel(o.model, { ...zooOptions(o.model, settings), lowRank: { ...lowRankOpt, bn: "after" } });
       models.push(scratch);
-      const run = await train(scratch, trainData, { ...settings.fromScratch, checkpointDir: join(outDir, "checkpoints", "from-scratch"), resume: true, label: "from scratch" });
+      const run = await train(scratch, trainData, { ...trainOptions(settings, { scratch: true }), checkpointDir: join(outDir, "checkpoints", "from-scratch"), resume: true, label: "from scratch" });
       scratchHistory = run.history;
       const acc = evaluate(scratch, data.test).accuracy;
       log(`[main] low-rank from scratch accuracy ${(acc * 100).toFixed(2)}%`);
@@ -148,8 +160,14 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     if (o.sweep) {
       log(`[main] rank sweep, each layer alone, speed-ups ${o.sweepSpeedups.join(", ")}`);
       perLayer = await rankSweep(baseline, trainData, { mode: "each", points: { speedups: o.sweepSpeedups }, fineTune: false });
-      log(`[main] rank sweep, all layers together, with a fine-tune budget of ${settings.sweepFineTune.epochs} epoch(s)`);
-      whole = await rankSweep(baseline, trainData, { mode: "all", points: { speedups: o.sweepSpeedups }, fineTune: { ...settings.sweepFineTune, progress: "none" } });
+      const steps = sweepFineTuneSteps(settings);
+      log(`[main] rank sweep, all layers together, each point fine-tuned for ${steps} steps`);
+      const { plan: _p, schedule: _s, epochsPerLayer: _e, stepsPerLayer: _l, ...ftTrain } = fineTuneOptions(settings);
+      whole = await rankSweep(baseline, trainData, {
+        mode: "all",
+        points: { speedups: o.sweepSpeedups },
+        fineTune: { ...ftTrain, epochs: 1, learningRate: settings.fineTuneLearningRate, maxStepsPerEpoch: steps, progress: "none" },
+      });
     }
 
     // 5. Tables, figures, report.
@@ -223,7 +241,18 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
         facts,
         notes: imagesError ? [`PNG/SVG export failed: ${imagesError}`] : [],
         tables: [
-          { title: "Summary", rows: summary.map((r) => ({ ...r, testAccuracy: +(r.testAccuracy * 100).toFixed(2) })) },
+          {
+            title: "Summary",
+            rows: summary.map((r) => ({
+              network: r.network,
+              "test accuracy %": +(r.testAccuracy * 100).toFixed(2),
+              "conv speed-up (theory)": r.convSpeedupTheoretical,
+              "model speed-up (measured, batch 128)": r.modelSpeedupMeasured,
+              parameters: r.params,
+              epochs: r.epochs,
+              "train s": r.trainSeconds,
+            })),
+          },
           { title: "Decomposition per layer", rows: decRows },
           ...(whole.length ? [{ title: "Sweep, all layers", rows: whole as unknown as Record<string, number | string | undefined>[] }] : []),
         ],

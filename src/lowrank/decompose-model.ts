@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { ConvSpec, convCost, lowRankCost, maxRank } from "./cost";
-import { decomposeKernel, Decomposition, kernelEnergy, singularValuesOfKernel } from "./decompose";
+import { Decomposition, factorizeKernel, kernelEnergy, KernelFactorization } from "./decompose";
 import { HostKernel } from "./host-kernel";
 import { BnPlacement, BN_PLACEMENTS, LowRankConv2D, setLowRankWeights } from "./lowrank-conv2d";
-import { rankForEnergy, rankForSpeedup } from "./rank-selection";
+import { checkEnergyFraction, rankForEnergy, rankForSpeedup } from "./rank-selection";
 
 /** Which Conv2D layers to decompose and at which rank. */
 export type DecompositionPlan = (
@@ -139,7 +139,7 @@ function checkPlan(plan: DecompositionPlan): void {
 }
 
 /** Names (in model order) and ranks of the layers the plan decomposes; throws on named bad layers. */
-function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): { layer: tf.layers.Layer; rank: number }[] {
+function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): { layer: tf.layers.Layer; rank: number; factorization?: KernelFactorization }[] {
   checkPlan(plan);
   const byName = new Map(model.layers.map((l) => [l.name, l]));
   const eligibleNames = () => eligibleConvLayers(model).map((l) => l.name).join(", ") || "none";
@@ -163,10 +163,13 @@ function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): { layer: t
     const [kh, kw, C, N] = layer.getWeights()[0].shape;
     const limit = maxRank({ inC: C, outC: N, kh, kw });
     let rank: number;
+    let factorization: KernelFactorization | undefined;
     if ("ranks" in plan && plan.ranks) {
       rank = plan.ranks[layer.name];
     } else if ("energy" in plan && plan.energy !== undefined) {
-      rank = rankForEnergy(singularValuesOfKernel(kernelOf(layer)), plan.energy);
+      checkEnergyFraction(plan.energy); // before any SVD
+      factorization = factorizeKernel(kernelOf(layer)); // kept: the decomposition reuses it
+      rank = rankForEnergy(factorization.singularValues, plan.energy);
     } else {
       const spec = specOf(layer);
       if (!spec) {
@@ -179,7 +182,7 @@ function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): { layer: t
         `Rank for layer '${layer.name}' (${kh}×${kw} conv ${C}→${N}, kernel matrix ${C * kh}×${N * kw}) must be an integer in 1..${limit}, got ${rank}.`,
       );
     }
-    return { layer, rank };
+    return { layer, rank, factorization };
   });
 }
 
@@ -242,16 +245,18 @@ function rebuild(model: tf.LayersModel, replace: Map<string, { rank: number; dec
  * Replace the Conv2D layers chosen by `plan` with LowRankConv2D layers (same names, same inbound
  * connections, weights from `decomposeKernel` and the original bias); every other weight is copied.
  * Works for Sequential and functional models (branches included) via their config. The input model
- * is left untouched; the result is a new, uncompiled model (dispose it when done).
+ * is left untouched; the result is a new, uncompiled model (dispose it when done). Initialisers and
+ * regularisers of a replaced conv carry over (to both kernels); constraints and activity regularisers
+ * do not. Only top-level layers are considered (not layers inside a nested model).
  */
 export function decomposeModelWithReport(model: tf.LayersModel, plan: DecompositionPlan): ModelDecomposition {
   if (!(model instanceof tf.LayersModel)) throw new Error("decomposeModel expects a tf.LayersModel (tf.sequential or tf.model).");
   const chosen = resolvePlan(model, plan);
   const replace = new Map<string, { rank: number; decomposition: Decomposition; bias?: Float32Array }>();
   const reports: LayerDecompositionReport[] = [];
-  for (const { layer, rank } of chosen) {
+  for (const { layer, rank, factorization } of chosen) {
     const kernel = kernelOf(layer);
-    const decomposition = decomposeKernel(kernel, rank);
+    const decomposition = (factorization ?? factorizeKernel(kernel)).decompose(rank);
     const weights = layer.getWeights();
     const bias = layer.getConfig().useBias && weights[1] ? (weights[1].dataSync() as Float32Array) : undefined;
     replace.set(layer.name, { rank, decomposition, bias });

@@ -1,6 +1,6 @@
 import { checkKernel, describeKernel, HostKernel } from "./host-kernel";
 import { kernelToMatrix } from "./kernel-matrix";
-import { singularValues, svd } from "./svd";
+import { singularValues, svdFactorize } from "./svd";
 
 export type { HostKernel } from "./host-kernel";
 
@@ -34,31 +34,63 @@ function tailEnergy(values: Float64Array, rank: number): number {
   return s;
 }
 
-function factorise(kernel: HostKernel, rank: number): Decomposition {
-  const [kh, kw, C, N] = kernel.shape;
-  const m = kernelToMatrix(kernel);
-  const r = svd(m, rank);
-  const K = rank;
-  const vertical = new Float64Array(kh * C * K);
-  const horizontal = new Float64Array(kw * K * N);
-  for (let k = 0; k < K; k++) {
-    const root = Math.sqrt(r.singularValues[k]);
-    // vertical[i, 0, c, k] = U[c·kh + i, k]·√σ_k
-    for (let c = 0; c < C; c++) {
-      for (let i = 0; i < kh; i++) vertical[(i * C + c) * K + k] = r.u.data[(c * kh + i) * K + k] * root;
+/** A kernel's SVD done once: its spectrum now, the rank-K factors for any K on demand. */
+export interface KernelFactorization {
+  shape: [number, number, number, number];
+  /** All min(C·kh, N·kw) singular values, descending. */
+  singularValues: Float64Array;
+  /** Same result as decomposeKernel(kernel, rank), without redoing the SVD's first stages. */
+  decompose(rank: number): Decomposition;
+}
+
+function factorization(kernel: HostKernel): KernelFactorization {
+  const shape: [number, number, number, number] = [...kernel.shape];
+  const [kh, kw, C, N] = shape;
+  const f = svdFactorize(kernelToMatrix(kernel));
+  const decompose = (K: number): Decomposition => {
+    checkRank(shape, K);
+    const { u, v } = f.vectors(K);
+    const vertical = new Float64Array(kh * C * K);
+    const horizontal = new Float64Array(kw * K * N);
+    for (let k = 0; k < K; k++) {
+      const root = Math.sqrt(f.singularValues[k]);
+      // vertical[i, 0, c, k] = U[c·kh + i, k]·√σ_k
+      for (let c = 0; c < C; c++) {
+        for (let i = 0; i < kh; i++) vertical[(i * C + c) * K + k] = u.data[(c * kh + i) * K + k] * root;
+      }
+      // horizontal[0, j, k, n] = V[n·kw + j, k]·√σ_k
+      for (let n = 0; n < N; n++) {
+        for (let j = 0; j < kw; j++) horizontal[(j * K + k) * N + n] = v.data[(n * kw + j) * K + k] * root;
+      }
     }
-    // horizontal[0, j, k, n] = V[n·kw + j, k]·√σ_k
-    for (let n = 0; n < N; n++) {
-      for (let j = 0; j < kw; j++) horizontal[(j * K + k) * N + n] = r.v.data[(n * kw + j) * K + k] * root;
-    }
-  }
-  return {
-    vertical: { data: vertical, shape: [kh, 1, C, K] },
-    horizontal: { data: horizontal, shape: [1, kw, K, N] },
-    singularValues: r.singularValues,
-    residual: tailEnergy(r.singularValues, K),
-    rank: K,
+    return {
+      vertical: { data: vertical, shape: [kh, 1, C, K] },
+      horizontal: { data: horizontal, shape: [1, kw, K, N] },
+      singularValues: f.singularValues,
+      residual: tailEnergy(f.singularValues, K),
+      rank: K,
+    };
   };
+  return { shape, singularValues: f.singularValues, decompose };
+}
+
+function refusePointwise(kernel: HostKernel): void {
+  if (kernel.shape[0] === 1 && kernel.shape[1] === 1) {
+    throw new Error(
+      `decomposeKernel needs a kernel with kh > 1 or kw > 1, got a 1×1 conv ${kernel.shape[2]}→${kernel.shape[3]}: ` +
+        "there is no vertical/horizontal split. Use decomposePointwise(kernel, rank) for two 1×1 convs C→K→N.",
+    );
+  }
+}
+
+/**
+ * The SVD of a kernel (kh > 1 or kw > 1) done once, for several ranks: `factorizeKernel(w).decompose(K)`
+ * equals `decomposeKernel(w, K)`; only the singular-vector stage is repeated per rank.
+ */
+export function factorizeKernel(kernel: HostKernel): KernelFactorization {
+  checkKernel(kernel);
+  refusePointwise(kernel);
+  return factorization(kernel);
 }
 
 /**
@@ -69,14 +101,9 @@ function factorise(kernel: HostKernel, rank: number): Decomposition {
  */
 export function decomposeKernel(kernel: HostKernel, rank: number): Decomposition {
   checkKernel(kernel);
-  if (kernel.shape[0] === 1 && kernel.shape[1] === 1) {
-    throw new Error(
-      `decomposeKernel needs a kernel with kh > 1 or kw > 1, got a 1×1 conv ${kernel.shape[2]}→${kernel.shape[3]}: ` +
-        "there is no vertical/horizontal split. Use decomposePointwise(kernel, rank) for two 1×1 convs C→K→N.",
-    );
-  }
-  checkRank(kernel.shape, rank);
-  return factorise(kernel, rank);
+  refusePointwise(kernel);
+  checkRank(kernel.shape, rank); // before the SVD: a bad rank fails fast
+  return factorization(kernel).decompose(rank);
 }
 
 /** Rank-K split of a 1×1 conv (the plain SVD of its C×N matrix) into two 1×1 convs C→K and K→N. */
@@ -88,7 +115,7 @@ export function decomposePointwise(kernel: HostKernel, rank: number): Decomposit
     );
   }
   checkRank(kernel.shape, rank);
-  return factorise(kernel, rank);
+  return factorization(kernel).decompose(rank);
 }
 
 /**

@@ -1,13 +1,18 @@
 import { ConvSpec, maxRank, theoreticalSpeedup } from "./cost";
 
+/** Throw unless `fraction` is a valid energy fraction in (0, 1]. */
+export function checkEnergyFraction(fraction: number): void {
+  if (!(typeof fraction === "number" && fraction > 0 && fraction <= 1)) {
+    throw new Error(`Energy fraction must be in (0, 1], e.g. 0.9 to keep 90% of Σσ², got ${fraction}.`);
+  }
+}
+
 /**
  * Smallest K whose leading singular values keep at least `fraction` of the energy Σσ² (= ‖W‖²_F),
  * i.e. relative squared reconstruction error ≤ 1 − fraction.
  */
 export function rankForEnergy(singularValues: ArrayLike<number>, fraction: number): number {
-  if (!(typeof fraction === "number" && fraction > 0 && fraction <= 1)) {
-    throw new Error(`Energy fraction must be in (0, 1], e.g. 0.9 to keep 90% of Σσ², got ${fraction}.`);
-  }
+  checkEnergyFraction(fraction);
   const n = singularValues.length;
   if (n === 0) throw new Error("rankForEnergy needs at least one singular value.");
   let total = 0;

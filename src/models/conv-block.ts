@@ -31,6 +31,12 @@ export interface ConvOptions {
   activation: "relu" | "linear";
 }
 
+/**
+ * Moving-average momentum of every BN layer: 0.9 (PyTorch's 0.1) rather than Keras's 0.99, so the
+ * inference statistics settle within the few hundred steps of a quick run.
+ */
+export const BN_MOMENTUM = 0.9;
+
 function checkLowRank(o: LowRankOption): void {
   const given = (o.ranks ? 1 : 0) + (o.speedup !== undefined ? 1 : 0);
   if (given !== 1) throw new Error("lowRank needs exactly one of `ranks` ({ layerName: K }) or `speedup` (e.g. 2).");
@@ -97,8 +103,11 @@ export class ConvNetBuilder {
       }
       return lr.ranks[name];
     }
-    if (o.kernelSize <= 1) return undefined;
     if (lr.layers && !lr.layers.includes(name)) return undefined;
+    if (o.kernelSize <= 1) {
+      if (lr.layers) throw new Error(`lowRank.layers names '${name}', a 1×1 conv: only d×d convs with d > 1 can be low-rank.`);
+      return undefined;
+    }
     const [inH, inW, inC] = this.shape;
     const s = o.strides ?? 1;
     const spec: ConvSpec = { inH, inW, inC, outC: o.filters, kh: o.kernelSize, kw: o.kernelSize, strideH: s, strideW: s, padding: o.padding ?? "same" };
@@ -116,11 +125,11 @@ export class ConvNetBuilder {
       const bn = this.lowRank?.bn ?? "after";
       bnDone = bn === "after";
       const useBias = !(o.batchNorm || bnDone);
-      this.model.add(lowRankConv2D({ ...common, rank, useBias, bn, kernelInitializer: this.initializer() }));
+      this.model.add(lowRankConv2D({ ...common, rank, useBias, bn, bnMomentum: BN_MOMENTUM, kernelInitializer: this.initializer() }));
     } else {
       this.model.add(tf.layers.conv2d({ ...common, useBias: !o.batchNorm, kernelInitializer: this.initializer() }));
     }
-    if (o.batchNorm && !bnDone) this.model.add(tf.layers.batchNormalization({ name: `${name}_bn` }));
+    if (o.batchNorm && !bnDone) this.model.add(tf.layers.batchNormalization({ name: `${name}_bn`, momentum: BN_MOMENTUM }));
     // LeakyReLU with alpha 0 is ReLU; its gradient is ~3 native ops where Relu's (via Step) is ~8 on
     // tfjs-node: the whole VGG training step measured ≈25% faster.
     if (o.activation === "relu") this.model.add(tf.layers.leakyReLU({ alpha: 0, name: `${name}_relu` }));

@@ -63,7 +63,7 @@ h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; border-bott
 table { border-collapse: collapse; margin: .5rem 0; font-size: .9rem; }
 th, td { padding: .25rem .6rem; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-.facts th { text-align: left; color: #555; font-weight: normal; }
+.facts th { text-align: left; color: #555; font-weight: normal; } .facts td { text-align: left; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 1.5rem; }
 figure { margin: 0; } figure img { width: 100%; border: 1px solid #eee; }
 figure h3 { font-size: 1rem; margin: .2rem 0; } figcaption, .caption { font-size: .85rem; color: #555; }

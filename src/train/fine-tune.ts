@@ -20,8 +20,10 @@ export interface FineTuneOptions extends Omit<TrainOptions, "epochs" | "learning
   schedule?: FineTuneSchedule;
   /** all-at-once: epochs after decomposing (default 1); layer-by-layer: final epochs (default 0). */
   epochs?: number;
-  /** layer-by-layer: epochs after each layer (default 1; cap the steps with maxStepsPerEpoch). */
+  /** layer-by-layer: epochs after each layer (default 1). */
   epochsPerLayer?: number;
+  /** layer-by-layer: cap on the steps of each per-layer epoch (the final epochs are not capped by it). */
+  stepsPerLayer?: number;
   /** Default DEFAULT_FINE_TUNE_LEARNING_RATE (0.01). */
   learningRate?: number;
 }
@@ -59,17 +61,20 @@ async function stage(
   epochs: number,
   offset: number,
   layers: string[],
+  maxSteps?: number,
 ): Promise<FineTuneStage> {
   const evalBatch = o.evalBatchSize ?? 256;
   const result: FineTuneStage = { layers, history: [] };
   if (data.test) result.accuracyBefore = evaluate(model, data.test, evalBatch).accuracy;
   if (epochs > 0) {
-    const { plan: _plan, schedule: _schedule, epochsPerLayer: _perLayer, ...trainOptions } = o;
+    const { plan: _plan, schedule: _schedule, epochsPerLayer: _perLayer, stepsPerLayer: _steps, ...trainOptions } = o;
+    const cap = [o.maxStepsPerEpoch, maxSteps].filter((v): v is number => v !== undefined);
     const r = await train(model, data, {
       ...trainOptions,
+      maxStepsPerEpoch: cap.length ? Math.min(...cap) : undefined,
       epochs,
       learningRate: o.learningRate ?? DEFAULT_FINE_TUNE_LEARNING_RATE,
-      label: [o.label, layers.length === 1 ? layers[0] : "fine-tune"].filter(Boolean).join(" · "),
+      label: layers.length === 1 ? [o.label, layers[0]].filter(Boolean).join(" · ") : o.label ?? "fine-tune",
     });
     result.history = r.history.map((row) => ({ ...row, epoch: row.epoch + offset }));
   }
@@ -105,6 +110,7 @@ export async function fineTune(model: tf.LayersModel, data: TrainData, options: 
   const perLayer = options.epochsPerLayer ?? 1;
   const finalEpochs = options.epochs ?? 0;
   checkEpochs("epochsPerLayer", perLayer, 0);
+  if (options.stepsPerLayer !== undefined) checkEpochs("stepsPerLayer", options.stepsPerLayer, 1);
   checkEpochs("epochs", finalEpochs, 0);
 
   const stages: FineTuneStage[] = [];
@@ -117,7 +123,7 @@ export async function fineTune(model: tf.LayersModel, data: TrainData, options: 
       current?.dispose();
       current = step.model;
       layers.push(step.report);
-      const s = await stage(current, data, options, perLayer, offset, [step.layerName]);
+      const s = await stage(current, data, options, perLayer, offset, [step.layerName], options.stepsPerLayer);
       stages.push(s);
       offset += s.history.length;
     }

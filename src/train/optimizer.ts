@@ -24,15 +24,17 @@ export function makeOptimizer(o: OptimizerOptions): tf.Optimizer {
 }
 
 /**
- * Change the learning rate in place. SGD/Momentum expose setLearningRate (it also rebuilds their
+ * Change the learning rate in place (by class name: tfjs's Optimizer overrides `instanceof` so that
+ * every optimizer is an "SGDOptimizer"). SGD/Momentum expose setLearningRate (it also rebuilds their
  * cached scalar); Adam reads its `learningRate` field at every step, so assigning it is enough.
  */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) {
-    optimizer.setLearningRate(lr);
+  const name = optimizer.getClassName();
+  if (name === "SGD" || name === "Momentum") {
+    (optimizer as tf.SGDOptimizer).setLearningRate(lr);
     return;
   }
-  if (optimizer instanceof tf.AdamOptimizer) {
+  if (name === "Adam") {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     return;
   }
@@ -42,4 +44,14 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
 /** Current learning rate (for the history). */
 export function learningRateOf(optimizer: tf.Optimizer): number {
   return (optimizer as unknown as { learningRate: number }).learningRate;
+}
+
+/**
+ * Dispose an optimizer completely. MomentumOptimizer.dispose (tfjs 4.22) forgets the learning-rate
+ * scalar its SGD base keeps, leaking one tensor per optimizer: dispose that too.
+ */
+export function disposeOptimizer(optimizer: tf.Optimizer): void {
+  const lr = optimizer.getClassName() === "Momentum" ? (optimizer as unknown as { c?: tf.Tensor }).c : undefined;
+  optimizer.dispose();
+  if (lr && !lr.isDisposed) lr.dispose();
 }

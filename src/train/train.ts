@@ -2,9 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import { batches, type Cifar10Split } from "../data";
 import { copyWeights, jsonSafe, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { correctCount, crossEntropy, evaluate, outputsProbabilities } from "./evaluate";
-import { monitorValue, type TrainHistoryRow } from "./history";
+import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
 import { learningRateAt, resolveSchedule, type LrScheduleKind, type LrScheduleSpec } from "./lr-schedule";
-import { learningRateOf, makeOptimizer, setLearningRate, type OptimizerName } from "./optimizer";
+import { disposeOptimizer, learningRateOf, makeOptimizer, setLearningRate, type OptimizerName } from "./optimizer";
 import { createProgress, type ProgressMode } from "./progress";
 
 export interface TrainData {
@@ -55,6 +55,8 @@ export interface TrainOptions {
   evalBatchSize?: number;
   /** Stop when test accuracy (else train loss) has not improved for this many epochs. */
   patience?: number;
+  /** Smallest rise of the monitored value that counts as an improvement. Default 0. */
+  minDelta?: number;
   /** Cap on steps per epoch (short runs, tests). */
   maxStepsPerEpoch?: number;
   /** Write a checkpoint after every epoch into this folder. */
@@ -99,6 +101,7 @@ function validate(model: tf.LayersModel, data: TrainData, o: TrainOptions): void
   checkInt("stopAfterEpoch", o.stopAfterEpoch, 1);
   if (o.epochs === undefined || o.batchSize === undefined) throw new Error("train needs `epochs` and `batchSize`.");
   if (!(o.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${o.learningRate}.`);
+  if (!((o.minDelta ?? 0) >= 0)) throw new Error(`minDelta must be ≥ 0, got ${o.minDelta}.`);
   if (!((o.weightDecay ?? 0) >= 0)) throw new Error(`weightDecay must be ≥ 0, got ${o.weightDecay}.`);
   if (o.resume && !o.checkpointDir) throw new Error("resume: true needs checkpointDir (the folder the earlier run wrote).");
   resolveSchedule(o.lrSchedule);
@@ -157,15 +160,11 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     const result = await runEpochs(model, data, o, optimizer, history, startEpoch, seed);
     return result;
   } finally {
-    if (ownsOptimizer) optimizer.dispose();
+    if (ownsOptimizer) disposeOptimizer(optimizer);
   }
 }
 
-function best(history: TrainHistoryRow[]): number | undefined {
-  let b: TrainHistoryRow | undefined;
-  for (const r of history) if (!b || monitorValue(r) > monitorValue(b)) b = r;
-  return b?.epoch;
-}
+const best = (history: TrainHistoryRow[]): number | undefined => bestEpoch(history)?.epoch;
 
 async function runEpochs(
   model: tf.LayersModel,
@@ -218,6 +217,7 @@ async function runEpochs(
 
   let bestValue = history.length ? Math.max(...history.map(monitorValue)) : Number.NEGATIVE_INFINITY;
   let sinceBest = 0;
+  // After a resume: epochs since the best one, so patience carries over.
   for (let i = history.length - 1; i >= 0 && monitorValue(history[i]) < bestValue; i--) sinceBest++;
 
   for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
@@ -290,7 +290,7 @@ async function runEpochs(
     }
     await o.onEpochEnd?.(row, ctx);
 
-    if (monitorValue(row) > bestValue) {
+    if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) {
       bestValue = monitorValue(row);
       sinceBest = 0;
     } else {

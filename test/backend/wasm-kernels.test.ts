@@ -48,7 +48,7 @@ before(async () => {
 });
 
 test("registers the missing weight gradient and the replacements, idempotently", () => {
-  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile"]) assert.ok(registered.includes(name), `${name} not registered`);
+  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile", "Sum", "Mean"]) assert.ok(registered.includes(name), `${name} not registered`);
   const first = tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc;
   assert.deepEqual(registerWasmKernels(), registered);
   assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc, first);
@@ -143,6 +143,45 @@ test("tile dispatches the project kernel and keeps −0, infinities and NaN", as
   const v = Array.from(out.dataSync());
   assert.ok(Object.is(v[0], -0) && v[1] === Infinity && v[4] === -Infinity && Number.isNaN(v[7]), `got ${v}`);
   tf.dispose([x, out]);
+});
+
+const reduceCases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean; dtype?: "int32" }> = [
+  { shape: [4, 3, 3, 5], axis: [0, 1, 2], keepDims: false }, // batch-norm statistics: the fast path
+  { shape: [4, 3, 3, 5], axis: [2, 0, 1], keepDims: true },
+  { shape: [6, 7], axis: 0, keepDims: false },
+  { shape: [6, 7], axis: -2, keepDims: true },
+  { shape: [2, 3, 4], axis: [0, 1], keepDims: false },
+  { shape: [2, 3, 4], axis: [1, 2], keepDims: false }, // trailing axes: shipped kernel
+  { shape: [2, 3, 4], axis: [0, 2], keepDims: true }, // not leading: shipped kernel
+  { shape: [2, 3, 4], axis: [0, 1, 2], keepDims: false }, // everything: shipped kernel
+  { shape: [5, 4], axis: 0, keepDims: false, dtype: "int32" }, // int32: shipped kernel
+];
+
+for (const kind of ["sum", "mean"] as const) {
+  for (const { shape, axis, keepDims, dtype } of reduceCases) {
+    test(`${kind} of [${shape}] over ${JSON.stringify(axis)}${keepDims ? " keepDims" : ""}${dtype ? ` (${dtype})` : ""}: wasm matches cpu`, async () => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = Array.from(seeded(size, size * 3 + shape.length), (v) => (dtype ? Math.round(v * 50) : v));
+      const run = () =>
+        tf.tidy(() => {
+          const x = tf.tensor(data, shape, dtype ?? "float32");
+          const out = kind === "sum" ? tf.sum(x, axis, keepDims) : tf.mean(x, axis, keepDims);
+          return { shape: out.shape, values: Array.from(out.dataSync()) };
+        });
+      const cpu = await on("cpu", run);
+      const wasm = await on("wasm", run);
+      assert.deepEqual(wasm.shape, cpu.shape);
+      assert.ok(maxAbsDiff(cpu.values, wasm.values) <= 1e-5, `differs by ${maxAbsDiff(cpu.values, wasm.values)}`);
+    });
+  }
+}
+
+test("a leading-axes sum dispatches as a matrix product", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.randomNormal([8, 4, 4, 6]);
+  const names = await kernelsRun(() => tf.sum(x, [0, 1, 2]));
+  assert.ok(names.has("Sum") && names.has("BatchMatMul"), `kernels run: ${[...names].join(", ")}`);
+  x.dispose();
 });
 
 test("batch-norm gradient (uses Tile) matches cpu", async () => {

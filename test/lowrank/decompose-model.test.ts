@@ -89,8 +89,8 @@ test("trained Sequential: full-rank decomposition predicts the same; 1×1 and de
   assert.deepEqual(layers.map((r) => [r.name, r.rank, r.maxRank]), [["c1", 9, 9], ["c2", 12, 12]]);
   for (const r of layers) assert.ok(r.relativeError < 1e-6 && r.residual < 1e-10 * r.energy, `${r.name} exact at full rank`);
   for (const name of ["p1", "out"]) {
-    const a = model.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
-    const b = low.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
+    const a: number[][] = model.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
+    const b: number[][] = low.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
     assert.deepEqual(b, a, `${name} weights copied`);
   }
   const x = tf.randomNormal([5, 8, 8, 3], 0, 1, "float32", 3);

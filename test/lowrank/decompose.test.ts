@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   decomposeKernel,
   decomposePointwise,
+  factorizeKernel,
   kernelEnergy,
   reconstructKernel,
   singularValuesOfKernel,
@@ -92,6 +93,21 @@ test("optimality: random perturbations of the factors never lower the residual",
       assert.ok(r >= d.residual * (1 - 1e-9), `K=${k} trial ${trial}: perturbed residual ${r} < optimal ${d.residual}`);
     }
   }
+});
+
+test("factorizeKernel: one SVD, any rank, identical to decomposeKernel", () => {
+  const w = randomKernel([3, 3, 6, 5], 31);
+  const f = factorizeKernel(w);
+  assert.deepEqual(Array.from(f.singularValues), Array.from(singularValuesOfKernel(w)));
+  for (const k of [1, 4, 15]) {
+    const a = f.decompose(k);
+    const b = decomposeKernel(w, k);
+    assert.deepEqual(Array.from(a.vertical.data), Array.from(b.vertical.data));
+    assert.deepEqual(Array.from(a.horizontal.data), Array.from(b.horizontal.data));
+    assert.equal(a.residual, b.residual);
+  }
+  assert.throws(() => f.decompose(16), /integer in 1\.\.15 for a 3×3 conv 6→5/);
+  assert.throws(() => factorizeKernel(randomKernel([1, 1, 2, 2], 1)), /decomposePointwise/);
 });
 
 test("singularValuesOfKernel is the spectrum of the kernel matrix", () => {

@@ -49,21 +49,29 @@ for (const { d, padding, stride } of cases) {
   });
 }
 
-test("below full rank the pair computes exactly the rank-K kernel (non-square kernel, strides [2, 1], 'same')", () => {
-  const w = randomKernel([3, 5, 4, 6], 99);
-  const dec = decomposeKernel(w, 3);
-  const approx = reconstructKernel(dec.vertical, dec.horizontal);
-  const layer = new LowRankConv2D({ filters: 6, kernelSize: [3, 5], rank: 3, strides: [2, 1], padding: "same", useBias: false });
-  const model = wrap(layer, [9, 8, 4]);
-  setLowRankWeights(layer, dec);
-  tf.tidy(() => {
-    const x = tf.randomNormal([3, 9, 8, 4], 0, 1, "float32", 3) as tf.Tensor4D;
-    const expected = tf.conv2d(x, tf.tensor4d(Float32Array.from(approx.data), approx.shape), [2, 1], "same");
-    const got = model.predict(x) as tf.Tensor;
-    assert.ok(relDiff(expected, got) <= 1e-4);
+const partial: { kernel: [number, number]; strides: [number, number]; padding: "same" | "valid"; input: [number, number] }[] = [
+  { kernel: [3, 5], strides: [2, 1], padding: "same", input: [9, 8] },
+  { kernel: [2, 4], strides: [2, 2], padding: "same", input: [7, 10] },
+  { kernel: [4, 3], strides: [1, 3], padding: "valid", input: [9, 11] },
+];
+for (const { kernel, strides, padding, input } of partial) {
+  test(`below full rank the pair computes exactly the rank-K kernel: ${kernel.join("×")}, strides [${strides}], '${padding}'`, () => {
+    const w = randomKernel([kernel[0], kernel[1], 4, 6], 99);
+    const dec = decomposeKernel(w, 3);
+    const approx = reconstructKernel(dec.vertical, dec.horizontal);
+    const layer = new LowRankConv2D({ filters: 6, kernelSize: kernel, rank: 3, strides, padding, useBias: false });
+    const model = wrap(layer, [...input, 4]);
+    setLowRankWeights(layer, dec);
+    tf.tidy(() => {
+      const x = tf.randomNormal([3, ...input, 4], 0, 1, "float32", 3) as tf.Tensor4D;
+      const expected = tf.conv2d(x, tf.tensor4d(Float32Array.from(approx.data), approx.shape), strides, padding);
+      const got = model.predict(x) as tf.Tensor;
+      assert.deepEqual(got.shape, expected.shape);
+      assert.ok(relDiff(expected, got) <= 1e-4, `relative difference ${relDiff(expected, got)}`);
+    });
+    model.dispose();
   });
-  model.dispose();
-});
+}
 
 for (const bn of ["between", "after"] as BnPlacement[]) {
   test(`bn '${bn}': identity at inference after setLowRankWeights; training uses batch stats and updates moving averages`, () => {

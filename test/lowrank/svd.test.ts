@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { singularValues, svd } from "../../src/lowrank/svd";
+import { singularValues, svd, svdFactorize } from "../../src/lowrank/svd";
 import { matMul, transpose, zeros } from "../../src/lowrank/matrix";
 import {
   matrixWithSpectrum,
@@ -22,7 +22,7 @@ function assertDescendingNonNegative(s: Float64Array): void {
 }
 
 test("random matrices of every shape: U·S·Vᵀ = A and orthonormal U, V to float64 rounding", () => {
-  const shapes: [number, number][] = [[1, 1], [1, 7], [7, 1], [2, 2], [5, 3], [3, 5], [30, 30], [64, 17], [17, 64], [48, 48]];
+  const shapes: [number, number][] = [[1, 1], [1, 7], [7, 1], [2, 2], [5, 3], [3, 5], [30, 30], [64, 17], [17, 64], [48, 48], [100, 90], [70, 150]];
   shapes.forEach(([m, n], idx) => {
     const a = randomMatrix(m, n, 100 + idx);
     const r = svd(a);
@@ -122,6 +122,25 @@ test("top-K vectors are the leading K of the full decomposition; σ are always a
   for (let t = 5; t < full.singularValues.length; t++) tail += full.singularValues[t] ** 2;
   assert.ok(Math.abs(err / tail - 1) < 1e-12);
   assert.equal(svd(a, 0).u.cols, 0);
+});
+
+test("svdFactorize: values once, vectors for any K equal to svd(a, K)", () => {
+  for (const [m, n] of [[30, 20], [20, 30]]) {
+    const a = randomMatrix(m, n, 17);
+    const f = svdFactorize(a);
+    assert.deepEqual([f.rows, f.cols], [m, n]);
+    for (const k of [0, 3, 20]) {
+      const direct = svd(a, k);
+      const later = f.vectors(k);
+      assert.deepEqual(Array.from(later.u.data), Array.from(direct.u.data));
+      assert.deepEqual(Array.from(later.v.data), Array.from(direct.v.data));
+      assert.deepEqual([later.u.rows, later.u.cols, later.v.rows, later.v.cols], [m, k, n, k]);
+    }
+    assert.throws(() => f.vectors(21), /integer in 0\.\.20/);
+  }
+  const valuesOnly = svdFactorize(randomMatrix(4, 4, 1), { withVectors: false });
+  assert.equal(valuesOnly.vectors(0).u.cols, 0);
+  assert.throws(() => valuesOnly.vectors(2), /made without singular vectors/);
 });
 
 test("bad input gives a clear error", () => {

@@ -2,7 +2,6 @@ import * as tf from "@tensorflow/tfjs";
 import { conv2dBackpropFilter } from "./conv2d-backprop-filter";
 import { conv2dBackpropInput } from "./conv2d-backprop-input";
 import { makeLeadingAxesReduceKernel } from "./leading-axes-reduce";
-import { maxPoolGrad } from "./max-pool-grad";
 import { makeTileKernel } from "./tile";
 
 const BACKEND = "wasm";
@@ -22,8 +21,7 @@ function install(name: string, make: (shipped?: tf.KernelConfig) => tf.KernelFun
 
 /**
  * Register on the wasm backend the gradient kernels TF.js lacks (Conv2DBackpropFilter) and faster
- * replacements for slow or inexact shipped ones (Conv2DBackpropInput, MaxPoolGrad, Tile, Sum and Mean over
- * leading axes), all built from public tf ops that run
+ * replacements for slow shipped ones (Conv2DBackpropInput, Tile, Sum and Mean over leading axes), all built from public tf ops that run
  * on wasm's XNNPACK kernels. Import `@tensorflow/tfjs-backend-wasm` first. Idempotent.
  * Returns the names of the project's kernels now registered for wasm.
  */
@@ -33,7 +31,6 @@ export function registerWasmKernels(): string[] {
   }
   install("Conv2DBackpropFilter", () => conv2dBackpropFilter);
   install("Conv2DBackpropInput", () => conv2dBackpropInput);
-  install("MaxPoolGrad", () => maxPoolGrad);
   install("Tile", (shipped) => makeTileKernel(shipped?.kernelFunc));
   for (const kind of ["Sum", "Mean"] as const) {
     install(kind, (shipped) => {

@@ -1,0 +1,10 @@
+/** Training: the custom loop, evaluation, checkpoints, fine-tuning of decomposed nets, run profiles. */
+export * from "./checkpoint";
+export * from "./evaluate";
+export * from "./fine-tune";
+export * from "./history";
+export * from "./lr-schedule";
+export * from "./optimizer";
+export * from "./profiles";
+export * from "./progress";
+export * from "./train";

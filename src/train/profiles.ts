@@ -1,0 +1,168 @@
+import { profileName, type ProfileName } from "../config/profile";
+import type { Cifar10Options } from "../data";
+import type { DecompositionPlan } from "../lowrank";
+import type { VggSmallOptions } from "../models";
+import type { FineTuneOptions, FineTuneSchedule } from "./fine-tune";
+import type { LrScheduleKind, LrScheduleSpec } from "./lr-schedule";
+import type { OptimizerName } from "./optimizer";
+import type { TrainOptions } from "./train";
+
+/**
+ * Everything a run of the pipeline (baseline → decompose + fine-tune → low-rank twin from scratch)
+ * depends on, as one flat object so a notebook can override any field:
+ * `{ ...profileSettings("quick"), epochs: 3 }`.
+ */
+export interface ProfileSettings {
+  profile: ProfileName;
+  /** Training images used (class-balanced subset); undefined = all 50,000. */
+  trainLimit?: number;
+  /** Test images used; undefined = all 10,000. */
+  testLimit?: number;
+  seed: number;
+  /** vggSmall widths per block (two 3×3 convs each). */
+  widths: number[];
+  dropout: number;
+  /** Baseline training. */
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  lrSchedule: LrScheduleSpec | LrScheduleKind;
+  warmupEpochs: number;
+  augment: boolean;
+  /** Target theoretical conv speedup (per layer) for the decomposition and the low-rank twin. */
+  speedup: number;
+  fineTuneSchedule: FineTuneSchedule;
+  fineTuneEpochs: number;
+  fineTuneLearningRate: number;
+  /** Layer-by-layer only: steps of fine-tuning after each layer. */
+  fineTuneStepsPerLayer: number;
+  /** Low-rank twin (vggSmall with lowRank { speedup }) trained from scratch. */
+  scratchEpochs: number;
+}
+
+/*
+ * Sizing (measured with vggSmall on tfjs-node, real CIFAR-10 with augmentation, this 2-core AMD EPYC
+ * machine; figures in the report of issue 4, redo with `tsx scripts` of your own if the machine changes):
+ *
+ *   quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: ≈ 6,000 images
+ *     at ≥ 150 img/s even with the machine shared ⇒ ≈ 40 s per training call (≲ 1 minute), and the
+ *     whole quick pipeline (baseline, 1 fine-tune epoch, 2 low-rank epochs) ≈ 2 minutes.
+ *
+ *   full — widths 32-64-128 (≈ 0.29 M params), all 50,000 images, batch 128. Training throughput on an
+ *     idle machine ≈ 130-150 img/s dense and ≈ 160-200 img/s for the 2× low-rank twin (≈ 45-75 when
+ *     other jobs load the 2 cores, so the figures below assume about half the machine, i.e. ≈ 85-100
+ *     img/s dense); evaluation ≈ 700-1,000 img/s (10 k test images ≈ 10-15 s per epoch).
+ *       baseline     6 epochs × 50 k ≈ 300 k images / ~120 img/s  ≈ 42 min … 33 min on an idle machine
+ *       fine-tune    1 epoch  × 50 k at the low-rank speed        ≈  5 min
+ *       from scratch 4 epochs × 50 k at the low-rank speed        ≈ 17 min
+ *     ≈ 55-65 minutes in all, plus decomposition (seconds) and 11 test evaluations (≈ 2-3 min).
+ *     Wider nets (64-128-256: ≈ 4× the FLOPs, measured ≈ 13-30 img/s) do not fit an hour. Six epochs
+ *     of one-cycle SGD (1 warm-up epoch, cosine to 0) with crop+flip augmentation is what a 0.3 M
+ *     parameter VGG with BN needs for ≈ 80% test accuracy; more epochs (`epochs: 15`) add a few points.
+ */
+const QUICK: ProfileSettings = {
+  profile: "quick",
+  trainLimit: 3000,
+  testLimit: 1000,
+  seed: 0,
+  widths: [16, 32, 64],
+  dropout: 0,
+  epochs: 2,
+  batchSize: 64,
+  optimizer: "sgd",
+  learningRate: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  lrSchedule: "cosine",
+  warmupEpochs: 0,
+  augment: false,
+  speedup: 2,
+  fineTuneSchedule: "all-at-once",
+  fineTuneEpochs: 1,
+  fineTuneLearningRate: 0.01,
+  fineTuneStepsPerLayer: 10,
+  scratchEpochs: 2,
+};
+
+const FULL: ProfileSettings = {
+  profile: "full",
+  trainLimit: undefined,
+  testLimit: undefined,
+  seed: 0,
+  widths: [32, 64, 128],
+  dropout: 0,
+  epochs: 6,
+  batchSize: 128,
+  optimizer: "sgd",
+  learningRate: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  lrSchedule: "cosine",
+  warmupEpochs: 1,
+  augment: true,
+  speedup: 2,
+  fineTuneSchedule: "all-at-once",
+  fineTuneEpochs: 1,
+  fineTuneLearningRate: 0.01,
+  fineTuneStepsPerLayer: 100,
+  scratchEpochs: 4,
+};
+
+/** Settings of a profile: the one named, else LOWRANK_PROFILE, else quick. Returns a fresh copy. */
+export function profileSettings(name?: string): ProfileSettings {
+  const profile = profileName(name);
+  const s = profile === "full" ? FULL : QUICK;
+  return { ...s, widths: [...s.widths] };
+}
+
+/** loadCifar10 options of the profile. */
+export function dataOptions(s: ProfileSettings): Cifar10Options {
+  return { trainLimit: s.trainLimit, testLimit: s.testLimit, seed: s.seed };
+}
+
+/** vggSmall options of the profile (pass `lowRank` for the twin). */
+export function modelOptions(s: ProfileSettings, extra: Partial<VggSmallOptions> = {}): VggSmallOptions {
+  return { widths: [...s.widths], dropout: s.dropout, seed: s.seed, ...extra };
+}
+
+/** Options for training the baseline (`epochs`) or the low-rank twin from scratch (`scratch: true`). */
+export function trainOptions(s: ProfileSettings, extra: Partial<TrainOptions> & { scratch?: boolean } = {}): TrainOptions {
+  const { scratch, ...rest } = extra;
+  return {
+    epochs: scratch ? s.scratchEpochs : s.epochs,
+    batchSize: s.batchSize,
+    optimizer: s.optimizer,
+    learningRate: s.learningRate,
+    momentum: s.momentum,
+    weightDecay: s.weightDecay,
+    lrSchedule: s.lrSchedule,
+    warmupEpochs: Math.min(s.warmupEpochs, (scratch ? s.scratchEpochs : s.epochs) - 1),
+    augment: s.augment,
+    seed: s.seed,
+    ...rest,
+  };
+}
+
+/** Options for fineTune: decompose at the profile's speedup (or `plan`), then train at the low rate. */
+export function fineTuneOptions(s: ProfileSettings, extra: Partial<FineTuneOptions> = {}): FineTuneOptions {
+  const plan: DecompositionPlan = extra.plan ?? { speedup: s.speedup };
+  return {
+    plan,
+    schedule: s.fineTuneSchedule,
+    epochs: s.fineTuneEpochs,
+    epochsPerLayer: 1,
+    stepsPerLayer: s.fineTuneStepsPerLayer,
+    batchSize: s.batchSize,
+    optimizer: s.optimizer,
+    learningRate: s.fineTuneLearningRate,
+    momentum: s.momentum,
+    weightDecay: s.weightDecay,
+    lrSchedule: "cosine",
+    augment: s.augment,
+    seed: s.seed,
+    ...extra,
+  };
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { runMainJob } from "../../src/experiments/main-job";
+import { decodePng, greyVariance, isPng } from "../../src/plot/png";
+import { screenshot } from "../../src/plot/browser";
+import { readCsvRows } from "../../src/tables/csv";
+import { CIFAR10_DIR, tempDir } from "../train/fixtures";
+
+test("the main job writes CSVs, figures and an index.html that renders (tiny run)", async () => {
+  const out = tempDir("main-job");
+  const lines: string[] = [];
+  const result = await runMainJob({
+    profile: "quick",
+    model: "tiny-cnn",
+    speedup: 2,
+    sweepSpeedups: [2, 3],
+    sweep: true,
+    fromScratch: true,
+    outDir: join(out, "run"),
+    checkpointsDir: join(out, "checkpoints"),
+    dataDir: CIFAR10_DIR,
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50 },
+    log: (l) => lines.push(l),
+  });
+  assert.equal(result.reportPath, join(out, "run", "index.html"));
+  assert.ok(lines.some((l) => l.includes("report:")), "prints the report path");
+  const summary = await readCsvRows<{ network: string; testAccuracy: number }>(join(out, "run", "summary.csv"));
+  assert.deepEqual(summary.map((r) => r.network), ["baseline", "decomposed (no fine-tune)", "decomposed + fine-tuned", "low-rank from scratch (BN)"]);
+  for (const r of summary) assert.ok(r.testAccuracy >= 0 && r.testAccuracy <= 1);
+  const sweep = await readCsvRows<{ layer: string }>(join(out, "run", "sweep-per-layer.csv"));
+  assert.equal(sweep.length, 2 * 2, "two layers × two speed-ups");
+  for (const f of ["spectra", "training-curves", "filters", "reconstruction-error", "accuracy-vs-rank", "speedup-vs-rank", "accuracy-vs-speedup"]) {
+    for (const ext of ["html", "png", "svg"]) assert.ok(existsSync(join(out, "run", "figures", `${f}.${ext}`)), `${f}.${ext}`);
+  }
+  const html = readFileSync(result.reportPath, "utf8");
+  assert.match(html, /figures\/spectra\.png/);
+
+  // A second run with the same checkpoints folder loads the finished baseline instead of training it.
+  const again: string[] = [];
+  await runMainJob({
+    profile: "quick", model: "tiny-cnn", speedup: 2, sweepSpeedups: [2], sweep: false, fromScratch: false,
+    outDir: join(out, "run2"), checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR,
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, fineTuneEpochs: 1, batchSize: 50 },
+    log: (l) => again.push(l),
+  });
+  assert.ok(again.some((l) => l.includes("baseline loaded")), again.join("\n"));
+
+  // The report really shows its figures in a headless browser.
+  const shot = join(out, "report.png");
+  await screenshot(result.reportPath, shot, { width: 1100, height: 1400, fullPage: true });
+  const png = readFileSync(shot);
+  assert.ok(isPng(png));
+  assert.ok(greyVariance(decodePng(png)) > 100, "the screenshot is not blank");
+});

@@ -1,0 +1,23 @@
+import * as path from "node:path";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { initBackend } from "../../src/backend/init";
+import { loadCifar10, type Cifar10 } from "../../src/data";
+
+/** The shared real CIFAR-10 (../shared/data next to the repo here and in CI), or CIFAR10_DIR. */
+export const CIFAR10_DIR = process.env.CIFAR10_DIR ?? path.resolve(__dirname, "../../../shared/data/cifar-10-batches-bin");
+
+/** A small class-balanced slice of the real data set: quick enough for tests, real enough to learn from. */
+export async function smallCifar(trainLimit = 2000, testLimit = 1000): Promise<Cifar10> {
+  await initBackend(undefined, { quiet: true });
+  return loadCifar10({ dir: CIFAR10_DIR, trainLimit, testLimit, quiet: true });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `lowrank-${prefix}-`));
+}
+
+/** Flat copies of a list of tensors' values (for before/after comparisons). */
+export function snapshot(tensors: { dataSync(): ArrayLike<number> }[]): number[][] {
+  return tensors.map((t) => Array.from(t.dataSync()));
+}
