@@ -33,6 +33,9 @@ async function main(): Promise<void> {
     .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
     .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
     .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep", numberList, [1.5, 2, 3, 4, 6])
+    .option("--epochs <n>", "baseline training epochs (default: the profile's)", positiveInt)
+    .option("--scratch-epochs <n>", "epochs of the low-rank network trained from scratch (default: the profile's)", positiveInt)
+    .option("--fine-tune-epochs <n>", "fine-tuning epochs after decomposition (default: the profile's)", positiveInt)
     .option("--no-sweep", "skip the rank sweep")
     .option("--no-from-scratch", "skip training the low-rank network from scratch")
     .option("--retrain", "train the baseline again even if its checkpoint is complete")
@@ -59,6 +62,11 @@ async function main(): Promise<void> {
     dataDir: opts.data,
     download: Boolean(opts.download),
     backend: opts.backend,
+    overrides: {
+      ...(opts.epochs ? { epochs: opts.epochs } : {}),
+      ...(opts.scratchEpochs ? { scratchEpochs: opts.scratchEpochs } : {}),
+      ...(opts.fineTuneEpochs ? { fineTuneEpochs: opts.fineTuneEpochs } : {}),
+    },
   });
 }
 

@@ -79,7 +79,7 @@ function zooOptions(model: ModelName, s: ProfileSettings): object {
 
 /** Fine-tune budget of each all-layers sweep point: a slice of an epoch, so the sweep stays cheap. */
 function sweepFineTuneSteps(s: ProfileSettings): number {
-  return s.profile === "full" ? 150 : 10;
+  return s.profile === "full" ? 60 : 10;
 }
 
 const sum = (rows: TrainHistoryRow[], key: "seconds") => rows.reduce((s, r) => s + r[key], 0);

@@ -1,14 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import { outputSize } from "./cost";
 import { Decomposition } from "./decompose";
+import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
 
 /** Where the optional batch normalisation sits: between V and H, or after H (+bias) as in the authors' models. */
 export type BnPlacement = "none" | "between" | "after";
 export const BN_PLACEMENTS: readonly BnPlacement[] = ["none", "between", "after"];
 
 type Shape = (number | null)[];
-type Serialized = { className: string; config: tf.serialization.ConfigDict };
-type InitializerLike = string | tf.serialization.Serializable | Serialized;
 
 export interface LowRankConv2DConfig {
   /** Output channels N. */
@@ -48,30 +47,6 @@ function pair(value: number | number[] | undefined, fallback: number, what: stri
     throw new Error(`LowRankConv2D '${layer}': ${what} must be a positive integer or [h, w], got ${JSON.stringify(value)}.`);
   }
   return [p[0], p[1]];
-}
-
-/** Resolve an initializer/regulariser given by name, instance or {className, config} via the TF.js registry. */
-function deserializeObject<T>(spec: InitializerLike, what: string): T {
-  if (typeof spec === "object" && spec !== null && typeof (spec as tf.serialization.Serializable).getClassName === "function") {
-    return spec as unknown as T;
-  }
-  let className: string;
-  let config: tf.serialization.ConfigDict = {};
-  if (typeof spec === "string") {
-    const camel = spec.replace(/_+(\w)/g, (_, c: string) => c.toUpperCase());
-    className = camel === "l1l2" ? "L1L2" : camel.charAt(0).toUpperCase() + camel.slice(1);
-  } else {
-    className = (spec as Serialized).className;
-    config = (spec as Serialized).config ?? {};
-  }
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
-  if (!entry) throw new Error(`Unknown ${what} '${className}': use a TF.js name such as 'glorotUniform', 'heNormal', 'zeros'.`);
-  const [cls, fromConfig] = entry;
-  return fromConfig(cls, config) as unknown as T;
-}
-
-function serializeObject(obj: tf.serialization.Serializable | null): Serialized | null {
-  return obj ? { className: obj.getClassName(), config: obj.getConfig() } : null;
 }
 
 /** Activations tf.fused.conv2d can apply itself. */

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { lowRankConv2D, rankForSpeedup, type BnPlacement, type ConvSpec } from "../lowrank";
+import { lowRankConv2D, maxRank, rankForSpeedup, type BnPlacement, type ConvSpec } from "../lowrank";
 
 export type { BnPlacement };
 
@@ -100,6 +100,13 @@ export class ConvNetBuilder {
       if (!(name in lr.ranks)) return undefined;
       if (o.kernelSize <= 1) {
         throw new Error(`lowRank.ranks names '${name}', a 1×1 conv: only d×d convs with d > 1 have a vertical/horizontal decomposition.`);
+      }
+      const [, , inC] = this.shape;
+      const limit = maxRank({ inC, outC: o.filters, kh: o.kernelSize, kw: o.kernelSize });
+      if (lr.ranks[name] > limit) {
+        throw new Error(
+          `lowRank.ranks['${name}'] = ${lr.ranks[name]} is above the full rank ${limit} of this ${o.kernelSize}×${o.kernelSize} conv ${inC}→${o.filters}: use 1..${limit}.`,
+        );
       }
       return lr.ranks[name];
     }

@@ -28,6 +28,7 @@ export interface ProfileSettings {
   optimizer: OptimizerName;
   learningRate: number;
   momentum: number;
+  nesterov: boolean;
   weightDecay: number;
   lrSchedule: LrScheduleSpec | LrScheduleKind;
   warmupEpochs: number;
@@ -44,24 +45,31 @@ export interface ProfileSettings {
 }
 
 /*
- * Sizing (measured with vggSmall on tfjs-node, real CIFAR-10 with augmentation, this 2-core AMD EPYC
- * machine; figures in the report of issue 4, redo with `tsx scripts` of your own if the machine changes):
+ * Sizing — measured with src/train's loop on real CIFAR-10 (augmentation on), tfjs-node on this 2-core
+ * AMD EPYC machine, while five other jobs loaded it (load average 5-10; at load 0.9, early on, the
+ * dense net did 126 img/s with plain ReLU, before the LeakyReLU(0) change worth ≈25%):
+ *   vggSmall 32-64-128, batch 128:  dense 44-103 img/s wall, 186 img/s by CPU time (2 cores);
+ *                                   2× low-rank twin (bn after) 73-98 wall, 222 by CPU time;
+ *                                   batch 64 / 256: 137 / 180 img/s by CPU time (128 is the sweet spot);
+ *                                   test-set evaluation 330-790 img/s loaded.
+ *   vggSmall 16-32-64, batch 64:    dense 146 img/s, low-rank 165 img/s wall at load ≈ 6.
+ *   64-128-256: 13-30 img/s (≈ 4× the FLOPs): too slow for an hour.
+ * Discounting the load, an idle machine gives ≈ 150 img/s dense, ≈ 180 low-rank, ≈ 1,000 eval.
  *
- *   quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: ≈ 6,000 images
- *     at ≥ 150 img/s even with the machine shared ⇒ ≈ 40 s per training call (≲ 1 minute), and the
- *     whole quick pipeline (baseline, 1 fine-tune epoch, 2 low-rank epochs) ≈ 2 minutes.
+ *   quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: 6,000 images
+ *     ⇒ ≈ 25-30 s per training call idle (65-70 s measured under load 7-10); the quick pipeline
+ *     (baseline, 1 fine-tune epoch, 2 low-rank epochs) took 172 s under that load.
  *
- *   full — widths 32-64-128 (≈ 0.29 M params), all 50,000 images, batch 128. Training throughput on an
- *     idle machine ≈ 130-150 img/s dense and ≈ 160-200 img/s for the 2× low-rank twin (≈ 45-75 when
- *     other jobs load the 2 cores, so the figures below assume about half the machine, i.e. ≈ 85-100
- *     img/s dense); evaluation ≈ 700-1,000 img/s (10 k test images ≈ 10-15 s per epoch).
- *       baseline     6 epochs × 50 k ≈ 300 k images / ~120 img/s  ≈ 42 min … 33 min on an idle machine
- *       fine-tune    1 epoch  × 50 k at the low-rank speed        ≈  5 min
- *       from scratch 4 epochs × 50 k at the low-rank speed        ≈ 17 min
- *     ≈ 55-65 minutes in all, plus decomposition (seconds) and 11 test evaluations (≈ 2-3 min).
- *     Wider nets (64-128-256: ≈ 4× the FLOPs, measured ≈ 13-30 img/s) do not fit an hour. Six epochs
- *     of one-cycle SGD (1 warm-up epoch, cosine to 0) with crop+flip augmentation is what a 0.3 M
- *     parameter VGG with BN needs for ≈ 80% test accuracy; more epochs (`epochs: 15`) add a few points.
+ *   full — widths 32-64-128 (0.29 M parameters), all 50,000 / 10,000 images, batch 128:
+ *       baseline     5 epochs × 50 k / 150 img/s ≈ 28 min
+ *       fine-tune    1 epoch  × 50 k / 180 img/s ≈  5 min (decomposed at 2× theoretical conv speedup)
+ *       from scratch 5 epochs × 50 k / 180 img/s ≈ 23 min (the 2× low-rank twin, BN after; as many
+ *                    epochs as the baseline, so the two compare fairly)
+ *       rank sweeps (each layer alone; all layers with 60 fine-tune steps per point) ≈ 8 min
+ *       12 test evaluations ≈ 2 min; decomposition seconds  ⇒  ≈ 1 hour idle (more on a loaded machine).
+ *     One-cycle SGD (Nesterov 0.9, peak 0.1 after 1 warm-up epoch, cosine to 0, wd 5e-4) with crop+flip
+ *     augmentation is the fastest-converging recipe for a small BN VGG; more epochs (`--epochs 15`) add
+ *     points. Measured results of this profile: RESULTS.md.
  */
 const QUICK: ProfileSettings = {
   profile: "quick",
@@ -75,6 +83,7 @@ const QUICK: ProfileSettings = {
   optimizer: "sgd",
   learningRate: 0.05,
   momentum: 0.9,
+  nesterov: true,
   weightDecay: 5e-4,
   lrSchedule: "cosine",
   warmupEpochs: 0,
@@ -94,11 +103,12 @@ const FULL: ProfileSettings = {
   seed: 0,
   widths: [32, 64, 128],
   dropout: 0,
-  epochs: 6,
+  epochs: 5,
   batchSize: 128,
   optimizer: "sgd",
   learningRate: 0.1,
   momentum: 0.9,
+  nesterov: true,
   weightDecay: 5e-4,
   lrSchedule: "cosine",
   warmupEpochs: 1,
@@ -108,7 +118,7 @@ const FULL: ProfileSettings = {
   fineTuneEpochs: 1,
   fineTuneLearningRate: 0.01,
   fineTuneStepsPerLayer: 100,
-  scratchEpochs: 4,
+  scratchEpochs: 5,
 };
 
 /** Settings of a profile: the one named, else LOWRANK_PROFILE, else quick. Returns a fresh copy. */
@@ -137,6 +147,7 @@ export function trainOptions(s: ProfileSettings, extra: Partial<TrainOptions> & 
     optimizer: s.optimizer,
     learningRate: s.learningRate,
     momentum: s.momentum,
+    nesterov: s.nesterov,
     weightDecay: s.weightDecay,
     lrSchedule: s.lrSchedule,
     warmupEpochs: Math.min(s.warmupEpochs, (scratch ? s.scratchEpochs : s.epochs) - 1),
@@ -159,6 +170,7 @@ export function fineTuneOptions(s: ProfileSettings, extra: Partial<FineTuneOptio
     optimizer: s.optimizer,
     learningRate: s.fineTuneLearningRate,
     momentum: s.momentum,
+    nesterov: s.nesterov,
     weightDecay: s.weightDecay,
     lrSchedule: "cosine",
     augment: s.augment,

@@ -37,6 +37,8 @@ export interface TrainOptions {
   optimizer?: OptimizerName | tf.Optimizer;
   /** SGD momentum, default 0.9. */
   momentum?: number;
+  /** Nesterov momentum for SGD. Default false. */
+  nesterov?: boolean;
   /** L2 penalty ½·wd·‖W‖² on kernels (weights of rank ≥ 2; not biases or BN). Default 0. */
   weightDecay?: number;
   lrSchedule?: LrScheduleSpec | LrScheduleKind;
@@ -134,7 +136,7 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   const seed = o.seed ?? 0;
   const ownsOptimizer = typeof o.optimizer !== "object";
   const optimizer =
-    typeof o.optimizer === "object" ? o.optimizer : makeOptimizer({ optimizer: o.optimizer ?? "sgd", learningRate: o.learningRate, momentum: o.momentum });
+    typeof o.optimizer === "object" ? o.optimizer : makeOptimizer({ optimizer: o.optimizer ?? "sgd", learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov });
   const history: TrainHistoryRow[] = [];
   let startEpoch = 1;
 

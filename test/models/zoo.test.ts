@@ -158,6 +158,7 @@ test("bad lowRank options are refused with the reason", () => {
   assert.throws(() => tinyCnn({ lowRank: {} }), /exactly one of/);
   assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 0 } } }), /ranks\['conv1'\] must be an integer ≥ 1, got 0/);
   assert.throws(() => tinyCnn({ lowRank: { speedup: 1 } }), /speedup must be > 1/);
+  assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 10 } } }), /ranks\['conv1'\] = 10 is above the full rank 9 of this 3×3 conv 3→16: use 1\.\.9/);
   assert.throws(() => tinyCnn({ lowRank: { speedup: 2, layers: ["conv7"] } }), /unknown layer\(s\) 'conv7'/);
   assert.throws(() => nin({ lowRank: { speedup: 2, layers: ["conv1", "cccp2"] } }), /lowRank.layers names 'cccp2', a 1×1 conv/);
   assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 2 }, bn: "before" as never } }), /bn must be "none", "between" or "after"/);

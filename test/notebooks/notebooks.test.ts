@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import * as ts from "typescript";
 import { REPO_ROOT, cellsWithOutputs, executeNotebook, listNotebooks, type NotebookJson } from "../../scripts/notebooks";
 
 const KERNEL_DIR = join(REPO_ROOT, "jupyter", "kernels", "tslab");
@@ -24,6 +25,53 @@ function resolves(spec: string): boolean {
   if (existsSync(`${base}.ts`)) return true;
   return existsSync(base) && statSync(base).isDirectory() && existsSync(join(base, "index.ts"));
 }
+
+/** Names a cell declares at its top level (const/let/var/function/class/import, destructuring included). */
+function topLevelNames(file: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const addBinding = (b: ts.BindingName): void => {
+    if (ts.isIdentifier(b)) names.add(b.text);
+    else for (const e of b.elements) if (!ts.isOmittedExpression(e)) addBinding(e.name);
+  };
+  for (const st of file.statements) {
+    if (ts.isVariableStatement(st)) st.declarationList.declarations.forEach((d) => addBinding(d.name));
+    else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) names.add(st.name.text);
+    else if (ts.isImportDeclaration(st) && st.importClause) {
+      const { name, namedBindings } = st.importClause;
+      if (name) names.add(name.text);
+      if (namedBindings && ts.isNamespaceImport(namedBindings)) names.add(namedBindings.name.text);
+      if (namedBindings && ts.isNamedImports(namedBindings)) namedBindings.elements.forEach((e) => names.add(e.name.text));
+    }
+  }
+  return names;
+}
+
+/**
+ * `{ x }` where x comes from an earlier cell: tslab 1.0.22 does not rewrite shorthand properties, so it
+ * fails at run time with "x is not defined". Returns "cell N: x" for each such use.
+ */
+function crossCellShorthands(codeCells: string[]): string[] {
+  const earlier = new Set<string>();
+  const found: string[] = [];
+  codeCells.forEach((source, i) => {
+    const file = ts.createSourceFile(`cell${i + 1}.ts`, source, ts.ScriptTarget.ES2022, true);
+    const own = topLevelNames(file);
+    const visit = (node: ts.Node): void => {
+      if (ts.isShorthandPropertyAssignment(node) && earlier.has(node.name.text) && !own.has(node.name.text)) {
+        found.push(`code cell ${i + 1}: { ${node.name.text} }`);
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+    own.forEach((n) => earlier.add(n));
+  });
+  return found;
+}
+
+test("crossCellShorthands finds { x } for x from an earlier cell only", () => {
+  const cells = ["const a = 1; const { b } = { b: 2 };", "const c = 3; f({ a, c, d: a }); g({ b });", "const a = 4; h({ a });"];
+  assert.deepEqual(crossCellShorthands(cells), ["code cell 2: { a }", "code cell 2: { b }"]);
+});
 
 test("there are six numbered notebooks", () => {
   assert.deepEqual(
@@ -54,6 +102,7 @@ for (const path of notebooks) {
     assert.ok(codes.some((c) => /await initBackend\(/.test(c)), "the notebook starts a backend with await initBackend()");
     const missing = codes.flatMap(localImports).filter((spec) => !resolves(spec));
     assert.deepEqual(missing, [], "imports of local modules that do not exist");
+    assert.deepEqual(crossCellShorthands(codes), [], "tslab cannot resolve these shorthands: write { x: x }");
   });
 }
 

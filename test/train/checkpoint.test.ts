@@ -53,7 +53,9 @@ test("saveModel/loadModel round-trip dense and LowRankConv2D models with identic
     model.dispose();
     fs.rmSync(dir, { recursive: true });
   }
-  await assert.rejects(loadModel(tempDir("empty")), /No saved model in .* \(missing model\.json\)/);
+  const empty = tempDir("empty");
+  await assert.rejects(loadModel(empty), /No saved model in .* \(missing model\.json\)/);
+  fs.rmSync(empty, { recursive: true });
 });
 
 test("a checkpoint written mid-run loads into a model with identical predictions", async () => {

@@ -1,18 +1,26 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import type { Cifar10 } from "../../src/data";
+import { initBackend } from "../../src/backend/init";
+import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
 import { nin, tinyCnn, vggSmall } from "../../src/models";
 import { evaluate } from "../../src/train/evaluate";
 import { historyFrame } from "../../src/train/history";
 import { train } from "../../src/train/train";
-import { smallCifar, snapshot } from "./fixtures";
+import { CIFAR10_DIR, snapshot } from "./fixtures";
 
 let data: Cifar10;
+let few: Cifar10;
 before(async () => {
-  data = await smallCifar(2000, 1000);
+  await initBackend(undefined, { quiet: true });
+  const raw = readCifar10Raw(CIFAR10_DIR);
+  data = cifar10FromRaw(raw, { trainLimit: 2000, testLimit: 1000 });
+  few = cifar10FromRaw(raw, { trainLimit: 64, testLimit: 10 });
 });
-after(() => data?.dispose());
+after(() => {
+  data?.dispose();
+  few?.dispose();
+});
 
 test("tinyCnn learns real CIFAR-10: loss falls and test accuracy clearly beats chance", async () => {
   const model = tinyCnn({ seed: 1 });
@@ -142,34 +150,25 @@ test("an abort signal stops between steps and discards the partial epoch", async
   model.dispose();
 });
 
-test("models built with LowRankConv2D layers train", async () => {
-  const lowRankTiny = tinyCnn({ seed: 7, lowRank: { speedup: 2 } });
-  assert.ok(lowRankTiny.layers.some((l) => l.getClassName() === "LowRankConv2D"));
-  const r = await train(lowRankTiny, data, { epochs: 2, batchSize: 32, learningRate: 0.05, progress: "none" });
-  assert.ok(r.history[1].trainLoss < r.history[0].trainLoss, `loss ${r.history.map((h) => h.trainLoss).join(" → ")}`);
-  assert.ok((r.history[1].testAccuracy ?? 0) > 0.2, `low-rank tinyCnn test accuracy ${r.history[1].testAccuracy}`);
-  lowRankTiny.dispose();
-
-  // Bigger zoo models with every BN placement: a few steps, loss finite and falling.
+test("models built with LowRankConv2D layers train: every BN placement fits a small fixed set", async () => {
+  // 64 fixed images, 10 epochs: a network whose gradients flow through V and H memorises them, so the
+  // epoch loss falls steadily — a robust check where a few steps on fresh data would be noise.
   const models = [
+    tinyCnn({ seed: 7, lowRank: { speedup: 2 } }),
     vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: { speedup: 2, bn: "after" } }),
     vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: { speedup: 2, bn: "between" } }),
-    nin({ widthMultiplier: 0.1, seed: 8, lowRank: { speedup: 2, bn: "none" } }),
+    nin({ widthMultiplier: 0.1, dropout: 0, seed: 8, lowRank: { speedup: 2, bn: "none" } }),
   ];
   for (const m of models) {
-    const losses: number[] = [];
-    await train(m, data, {
-      epochs: 1,
-      batchSize: 32,
-      learningRate: 0.05,
-      maxStepsPerEpoch: 20,
-      evaluateEachEpoch: false,
-      progress: "none",
-      onStep: (s) => losses.push(s.loss),
-    });
-    const head = losses.slice(0, 5).reduce((a, b) => a + b) / 5;
-    const tail = losses.slice(-5).reduce((a, b) => a + b) / 5;
-    assert.ok(losses.every(Number.isFinite) && tail < head, `${m.name}: loss ${head.toFixed(3)} → ${tail.toFixed(3)}`);
+    const pairs = m.layers.filter((l) => l.getClassName() === "LowRankConv2D");
+    assert.ok(pairs.length >= 2, `${m.name} has LowRankConv2D layers`);
+    const before = snapshot(pairs[0].getWeights());
+    const r = await train(m, { train: few.train }, { epochs: 10, batchSize: 32, learningRate: 0.05, progress: "none" });
+    const losses = r.history.map((h) => h.trainLoss);
+    assert.ok(losses.every(Number.isFinite));
+    assert.ok(losses[9] < 0.85 * losses[0], `${m.name}: epoch loss ${losses.map((l) => l.toFixed(2)).join(" → ")}`);
+    const after = snapshot(pairs[0].getWeights());
+    assert.ok(after.every((w, i) => w.some((x, j) => x !== before[i][j])), `${m.name}: every weight of the pair (V, H, BN) is trained or updated`);
     m.dispose();
   }
 });

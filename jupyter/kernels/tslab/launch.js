@@ -35,18 +35,25 @@ function start(connectionFile) {
     process.exit(1);
   }
   process.chdir(ROOT);
-  const executorFile = path.join(TSLAB_DIST, "executor.js");
+  // Node compiles modules under their real path (node_modules may be a symlink).
+  const executorFile = fs.realpathSync(path.join(TSLAB_DIST, "executor.js"));
   const compile = Module.prototype._compile;
+  let patched = false;
   Module.prototype._compile = function (content, filename) {
     if (filename === executorFile) {
       Module.prototype._compile = compile;
-      const patched = patchExecutorSource(content);
-      if (patched) content = patched;
-      else console.error("[lowrank] tslab changed: folder imports (./x → ./x/index.ts) may fail; import the file instead.");
+      const source = patchExecutorSource(content);
+      if (source !== undefined) {
+        content = source;
+        patched = true;
+      }
     }
     return compile.call(this, content, filename);
   };
-  require(path.join(TSLAB_DIST, "main.js")).startKernel({ configPath: absoluteConnectionFile, enableFindLocal: false });
+  const tslab = require(path.join(TSLAB_DIST, "main.js"));
+  Module.prototype._compile = compile;
+  if (!patched) console.error("[lowrank] could not patch tslab: folder imports (./x → ./x/index.ts) may fail; import the file.");
+  tslab.startKernel({ configPath: absoluteConnectionFile, enableFindLocal: false });
 }
 
 if (require.main === module) start(process.argv[2]);
