@@ -210,7 +210,11 @@ export async function executeNotebook(
       }
       if (kernelLine) failures.push(`kernel reported: ${kernelLine.trim()}`);
       if (opts.html) {
-        htmlPath = await exportHtml(executed, work, env, opts.verbose);
+        try {
+          htmlPath = await exportHtml(executed, work, env, opts.verbose);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
       }
     }
   } finally {

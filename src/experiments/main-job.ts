@@ -116,6 +116,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     await saveModel(baseline, join(baseDir, "final"));
     const baseAcc = evaluate(baseline, data.test).accuracy;
     log(`[main] baseline test accuracy ${(baseAcc * 100).toFixed(2)}%`);
+    writeCsv(baseRun.history, join(outDir, "history-baseline.csv"));
 
     // 2. Decompose every eligible conv at the target, then fine-tune (all at once: the paper's schedule).
     const plan = o.rank ? { ranks: {} as Record<string, number> } : { speedup: o.speedup };
@@ -135,11 +136,15 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     const lowMacs = dec.layers.reduce((s, l) => s + l.lowRankMacs, 0);
     const baseMs = await forwardMs(baseline, 128);
     const decMs = await forwardMs(ft.model, 128);
+    // Written after every stage (atomically), so a long run stopped part-way keeps what it measured.
+    const saveSoFar = (): void => writeCsv(summary, join(outDir, "summary.csv"));
+    writeCsv(ft.history, join(outDir, "history-fine-tune.csv"));
     const summary: SummaryRow[] = [
       { network: "baseline", testAccuracy: baseAcc, convSpeedupTheoretical: 1, modelSpeedupMeasured: 1, params: baseline.countParams(), epochs: baseRun.history.length, trainSeconds: sum(baseRun.history, "seconds") },
       { network: "decomposed (no fine-tune)", testAccuracy: decBefore, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / decMs, params: ft.model.countParams(), epochs: 0, trainSeconds: 0 },
       { network: "decomposed + fine-tuned", testAccuracy: decAfter, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / decMs, params: ft.model.countParams(), epochs: ft.history.length, trainSeconds: sum(ft.history, "seconds") },
     ];
+    saveSoFar();
 
     // 3. The low-rank network trained from scratch, with BN (the paper's second method).
     let scratchHistory: TrainHistoryRow[] | undefined;
@@ -152,6 +157,8 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
       const acc = evaluate(scratch, data.test).accuracy;
       log(`[main] low-rank from scratch accuracy ${(acc * 100).toFixed(2)}%`);
       summary.push({ network: "low-rank from scratch (BN)", testAccuracy: acc, convSpeedupTheoretical: denseMacs / lowMacs, modelSpeedupMeasured: baseMs / (await forwardMs(scratch, 128)), params: scratch.countParams(), epochs: run.history.length, trainSeconds: sum(run.history, "seconds") });
+      writeCsv(run.history, join(outDir, "history-from-scratch.csv"));
+      saveSoFar();
     }
 
     // 4. Rank sweeps: each layer alone (no fine-tune: isolates the layer), then all layers with a short fine-tune.
@@ -159,7 +166,9 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     let whole: SweepRow[] = [];
     if (o.sweep) {
       log(`[main] rank sweep, each layer alone, speed-ups ${o.sweepSpeedups.join(", ")}`);
-      perLayer = await rankSweep(baseline, trainData, { mode: "each", points: { speedups: o.sweepSpeedups }, fineTune: false });
+      const onSkip = (layers: string[], why: string): void => log(`[main] sweep point skipped for ${layers.length > 1 ? "all layers" : layers[0]}: ${why}`);
+      perLayer = await rankSweep(baseline, trainData, { mode: "each", points: { speedups: o.sweepSpeedups }, fineTune: false, onSkip });
+      writeCsv(perLayer, join(outDir, "sweep-per-layer.csv"));
       const steps = sweepFineTuneSteps(settings);
       log(`[main] rank sweep, all layers together, each point fine-tuned for ${steps} steps`);
       const { plan: _p, schedule: _s, epochsPerLayer: _e, stepsPerLayer: _l, ...ftTrain } = fineTuneOptions(settings);
@@ -167,6 +176,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
         mode: "all",
         points: { speedups: o.sweepSpeedups },
         fineTune: { ...ftTrain, epochs: 1, learningRate: settings.fineTuneLearningRate, maxStepsPerEpoch: steps, progress: "none" },
+        onSkip,
       });
     }
 
@@ -180,12 +190,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
       theoreticalSpeedup: l.theoreticalSpeedup,
       measuredSpeedup: perLayer.find((r) => r.layer === l.name && r.rank === l.rank)?.measuredSpeedup,
     }));
-    writeCsv(summary, join(outDir, "summary.csv"));
     writeCsv(decRows, join(outDir, "decomposition.csv"));
-    writeCsv(baseRun.history, join(outDir, "history-baseline.csv"));
-    writeCsv(ft.history, join(outDir, "history-fine-tune.csv"));
-    if (scratchHistory) writeCsv(scratchHistory, join(outDir, "history-from-scratch.csv"));
-    if (perLayer.length) writeCsv(perLayer, join(outDir, "sweep-per-layer.csv"));
     if (whole.length) writeCsv(whole, join(outDir, "sweep-all-layers.csv"));
 
     const firstConv = dec.layers[0];

@@ -22,6 +22,8 @@ export interface RankSweepOptions {
   evalBatchSize?: number;
   /** Called with each row as soon as it is known. */
   onRow?: (row: SweepRow) => void;
+  /** Called for a speed-up target no rank of a layer reaches (that point is left out). */
+  onSkip?: (layers: string[], reason: string) => void;
 }
 
 /** Plans, one per point, for one layer (mode "each") or for all of `layers` at once (mode "all"). */
@@ -61,9 +63,23 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
   const rows: SweepRow[] = [];
 
   for (const group of groups) {
+    // Two targets can land on the same ranks (e.g. 4× and 6× both give K = 1 on a thin layer): measure once.
+    const seen = new Set<string>();
     for (const plan of plansFor(options.points, group)) {
-      const { model: lowRank, layers: report } = decomposeModelWithReport(model, plan);
+      let decomposed;
       try {
+        decomposed = decomposeModelWithReport(model, plan);
+      } catch (err) {
+        // A thin layer (e.g. 3 input channels) cannot reach a high speed-up at any rank.
+        if (!("speedup" in plan) || !/No rank reaches/.test((err as Error).message)) throw err;
+        options.onSkip?.(group, (err as Error).message);
+        continue;
+      }
+      const { model: lowRank, layers: report } = decomposed;
+      try {
+        const key = report.map((r) => `${r.name}:${r.rank}`).join(",");
+        if (seen.has(key)) continue;
+        seen.add(key);
         const before = evaluate(lowRank, data.test, options.evalBatchSize).accuracy;
         let after: number | undefined;
         if (options.fineTune) {

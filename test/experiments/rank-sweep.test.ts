@@ -57,3 +57,13 @@ test("rankSweep refuses layers that cannot be decomposed and empty point lists",
   await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { layers: ["logits"], points: { ranks: [2] } }), /'logits' is not a decomposable d×d Conv2D/);
   await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { points: { ranks: [] } }), /at least one sweep point/);
 });
+
+test("targets that give the same ranks are measured once", async () => {
+  // conv1 is 3→16 with d=3: K = 1 gives ≈7.6×, K = 2 ≈3.8×, so 5× and 7× both fall to K = 1; 20× is out of reach.
+  const skipped: string[] = [];
+  const rows = await rankSweep(model, { train: data.train, test: data.test }, { layers: ["conv1"], points: { speedups: [5, 7, 20] }, fineTune: false, measure: false, onSkip: (_l, why) => skipped.push(why) });
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].rank, 1);
+  assert.equal(skipped.length, 1);
+  assert.match(skipped[0], /No rank reaches a 20× speedup/);
+});

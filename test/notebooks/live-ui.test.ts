@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:f
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { HTML_DIR, JUPYTER_PYTHON, REPO_ROOT, findErrorLine, jupyterEnv, listNotebooks } from "../../scripts/notebooks";
 import { writeFileAtomic } from "../../src/util/atomic-write";
@@ -35,6 +35,10 @@ interface El {
   textContent: string | null;
 }
 type Page = { document: El; Jupyter: { notebook: { kernel: { name: string }; events: { on(e: string, f: () => void): void } } }; __lowrankExecuted: number };
+
+// The tests' copy of CIFAR-10 (beside the repository here and in CI) unless CIFAR10_DIR says otherwise.
+const SHARED_CIFAR = resolve(__dirname, "../../../shared/data/cifar-10-batches-bin");
+const CIFAR10_DIR = process.env.CIFAR10_DIR ?? (existsSync(SHARED_CIFAR) ? SHARED_CIFAR : undefined);
 
 const RUN_LIMIT_MS = Number(process.env.LOWRANK_UI_TIMEOUT_S ?? 300) * 1000;
 
@@ -93,6 +97,7 @@ test(`live UI: Run All in ${NOTEBOOK} renders plotly charts in Jupyter Notebook`
     JUPYTER_DATA_DIR: join(work, "data"),
     JUPYTER_RUNTIME_DIR: join(work, "runtime"),
     IPYTHONDIR: join(work, "ipython"),
+    ...(CIFAR10_DIR ? { CIFAR10_DIR } : {}),
   };
   let log = "";
   const server = spawn(
