@@ -37,11 +37,11 @@ export interface MainJobOptions {
   sweepSpeedups: number[];
   /** Results folder (created). */
   outDir: string;
-  /** Baseline checkpoints live here, shared by runs of the same model and profile. */
+  /** Baseline and from-scratch checkpoints live here, shared by runs of the same model and profile. */
   checkpointsDir: string;
   dataDir?: string;
   download?: boolean;
-  /** Train the baseline again even if a finished checkpoint exists. */
+  /** Train the baseline (and the from-scratch network) again even if finished checkpoints exist. */
   retrain?: boolean;
   fromScratch: boolean;
   sweep: boolean;
@@ -152,7 +152,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
       const lowRankOpt = o.rank ? { ranks: Object.fromEntries(dec.layers.map((l) => [l.name, o.rank as number])) } : { speedup: o.speedup };
       const scratch = buildModel(o.model, { ...zooOptions(o.model, settings), lowRank: { ...lowRankOpt, bn: "after" } });
       models.push(scratch);
-      const run = await train(scratch, trainData, { ...trainOptions(settings, { scratch: true }), checkpointDir: join(outDir, "checkpoints", "from-scratch"), resume: true, label: "from scratch" });
+      const run = await train(scratch, trainData, { ...trainOptions(settings, { scratch: true }), checkpointDir: join(baseDir, `from-scratch-${o.rank ? `rank${o.rank}` : `${o.speedup}x`}`), resume: !o.retrain, label: "from scratch" });
       scratchHistory = run.history;
       const acc = evaluate(scratch, data.test).accuracy;
       log(`[main] low-rank from scratch accuracy ${(acc * 100).toFixed(2)}%`);

@@ -1,21 +1,16 @@
 import * as dfd from "danfojs-node";
+import type { HistoryRow } from "../plot/types";
 
 /**
  * One epoch of training, as a plain JSON-able row (checkpoints store these; the plot helpers take
  * them as `HistoryRow`s). Accuracies are fractions in [0, 1]; losses are cross-entropy without the
  * weight-decay term, so train and test losses compare.
  */
-export interface TrainHistoryRow {
+export interface TrainHistoryRow extends HistoryRow {
   /** 1-based epoch number (continues across a resumed run). */
   epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testLoss?: number;
-  testAccuracy?: number;
   /** Wall-clock seconds of the epoch's training steps (evaluation excluded). */
   seconds: number;
-  /** Training images per second during the epoch. */
-  imagesPerSecond: number;
   /** Learning rate at the epoch's last step. */
   lr: number;
 }
