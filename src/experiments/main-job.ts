@@ -194,9 +194,9 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     if (whole.length) writeCsv(whole, join(outDir, "sweep-all-layers.csv"));
 
     const firstConv = dec.layers[0];
-    const vh = decomposeKernel(kernelOf(baseline, firstConv.name), firstConv.rank);
-    const recon = reconstructKernel(vh.vertical, vh.horizontal);
     const original = kernelOf(baseline, firstConv.name);
+    const vh = decomposeKernel(original, firstConv.rank);
+    const recon = reconstructKernel(vh.vertical, vh.horizontal);
     const figures: NamedFigure[] = [
       { basename: "spectra", title: "Singular-value spectra", figure: spectrumFigure(dec.layers.map((l) => ({ layer: l.name, singularValues: l.singularValues }))) },
       {
