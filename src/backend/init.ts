@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { cpus } from "node:os";
+import { installNativeBatchNormLayer } from "./batch-norm-layer";
 import { registerWasmKernels } from "./wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -53,6 +54,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     const pkg = tryLoadNative();
     if (!pkg || !tf.findBackendFactory("tensorflow")) return undefined;
     if (!(await tf.setBackend("tensorflow"))) return undefined;
+    installNativeBatchNormLayer();
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: cores, machine: machineDescription() };
   }

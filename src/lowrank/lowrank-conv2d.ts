@@ -1,4 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
+import { updateMovingAverage } from "../backend/batch-norm-layer";
+import { batchNormTraining } from "../backend/native-batch-norm";
 import { outputSize } from "./cost";
 import { Decomposition } from "./decompose";
 import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
@@ -175,19 +177,10 @@ export class LowRankConv2D extends tf.layers.Layer {
     if (!training) {
       return tf.batchNorm4d(x, this.bnMovingMean!.read() as tf.Tensor1D, this.bnMovingVariance!.read() as tf.Tensor1D, beta, gamma, this.bnEpsilon);
     }
-    const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const out = tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, beta, gamma, this.bnEpsilon);
-    const decay = 1 - this.bnMomentum;
-    tf.tidy(() => {
-      for (const [variable, value] of [
-        [this.bnMovingMean!, mean],
-        [this.bnMovingVariance!, variance],
-      ] as const) {
-        const old = variable.read();
-        variable.write(tf.sub(old, tf.mul(tf.sub(old, value), decay)));
-      }
-    });
-    return out;
+    const { y, mean, variance } = batchNormTraining(x, gamma, beta, this.bnEpsilon);
+    updateMovingAverage(this.bnMovingMean!, mean, this.bnMomentum);
+    updateMovingAverage(this.bnMovingVariance!, variance, this.bnMomentum);
+    return y;
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
