@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { cpus } from "node:os";
 import { installNativeBatchNormLayer } from "./batch-norm-layer";
+import { installBatchNormInferenceKernel } from "./native-batch-norm";
 import { registerWasmKernels } from "./wasm-kernels";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
@@ -55,6 +56,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     if (!pkg || !tf.findBackendFactory("tensorflow")) return undefined;
     if (!(await tf.setBackend("tensorflow"))) return undefined;
     installNativeBatchNormLayer();
+    installBatchNormInferenceKernel();
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: cores, machine: machineDescription() };
   }

@@ -116,3 +116,36 @@ test("LOWRANK_NATIVE_BN=0 turns the fused path off; other backends never take it
   }
   assert.equal(hasNativeBatchNorm(), native);
 });
+
+test("inference batch norm (tf.batchNorm) equals TensorFlow's own FusedBatchNorm kernel, with and without γ, β", (t) => {
+  if (!native) return t.skip("the replaced kernel exists on the tensorflow backend only");
+  const backend = tf.backend() as unknown as {
+    binding: Record<string, number>;
+    executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], n: number): tf.Tensor[];
+  };
+  const { binding } = backend;
+  const before = tf.memory().numTensors;
+  tf.tidy(() => {
+    const C = 24;
+    const x = tf.randomNormal([6, 7, 5, C], 0.3, 2, "float32", 21) as tf.Tensor4D;
+    const mean = tf.randomNormal([C], 0, 1, "float32", 22) as tf.Tensor1D;
+    const variance = tf.randomUniform([C], 0.1, 3, "float32", 23) as tf.Tensor1D;
+    const gamma = tf.randomNormal([C], 1, 0.2, "float32", 24) as tf.Tensor1D;
+    const beta = tf.randomNormal([C], 0, 0.3, "float32", 25) as tf.Tensor1D;
+    const tensorflowOwn = (scale: tf.Tensor, offset: tf.Tensor) =>
+      backend.executeMultipleOutputs(
+        "FusedBatchNorm",
+        [
+          { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+          { name: "epsilon", type: binding.TF_ATTR_FLOAT, value: 1e-3 },
+          { name: "data_format", type: binding.TF_ATTR_STRING, value: "NHWC" },
+          { name: "is_training", type: binding.TF_ATTR_BOOL, value: false },
+        ],
+        [x, scale, offset, mean, variance],
+        5,
+      )[0];
+    assertClose([tensorflowOwn(gamma, beta)], [tf.batchNorm4d(x, mean, variance, beta, gamma, 1e-3)], ["with γ, β"], 1e-5);
+    assertClose([tensorflowOwn(tf.onesLike(gamma), tf.zerosLike(beta))], [tf.batchNorm4d(x, mean, variance, undefined, undefined, 1e-3)], ["without γ, β"], 1e-5);
+  });
+  assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+});

@@ -1,0 +1,79 @@
+/**
+ * Inference side of the bench: vggSmall (full-profile widths) forward at batch 128, dense and with every
+ * eligible 3×3 conv replaced by its V/H pair at 2×, 3×, 4× theoretical speed-up; and each of those pairs
+ * alone against its dense conv, theory beside measurement. Ranks come from `rankForSpeedup`, the rule
+ * the main job uses, and are returned so the peers run the very same networks.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { convCost, lowRankCost, LowRankConv2D, type ConvSpec } from "../src/lowrank";
+import { convSpecOfLayer, measureLayerSpeedup, timeIt } from "../src/measure";
+import { vggSmall } from "../src/models";
+
+export const BENCH_WIDTHS = [32, 64, 128];
+
+export interface NetworkForward {
+  /** "dense" or e.g. "2x" (every eligible conv at ≥ 2× fewer MACs). */
+  variant: string;
+  /** Layer name → K of each V/H pair (empty for dense). */
+  ranks: Record<string, number>;
+  ms: number;
+  /** Dense conv-stack MACs / this network's conv-stack MACs. */
+  theoryConvSpeedup: number;
+}
+
+export interface PairForward {
+  variant: string;
+  layer: string;
+  rank: number;
+  theory: number;
+  measured: number;
+}
+
+export interface ModelForwardResult {
+  batch: number;
+  networks: NetworkForward[];
+  pairs: PairForward[];
+}
+
+/** Conv specs of the dense vggSmall by layer name. */
+function convSpecs(model: tf.LayersModel): Map<string, ConvSpec> {
+  return new Map(model.layers.filter((l) => l.getClassName() === "Conv2D").map((l) => [l.name, convSpecOfLayer(l)]));
+}
+
+export async function benchModelForward(opts: { batch: number; speedups: number[]; runs: number }): Promise<ModelForwardResult> {
+  const dense = vggSmall({ widths: BENCH_WIDTHS, seed: 1 });
+  const specs = convSpecs(dense);
+  const denseMacs = [...specs.values()].reduce((a, s) => a + convCost(s).macs, 0);
+  const x = tf.randomNormal([opts.batch, 32, 32, 3]);
+  const forward = async (model: tf.LayersModel) => (await timeIt(() => model.predict(x) as tf.Tensor, { warmup: 2, runs: opts.runs })).medianMs;
+  const networks: NetworkForward[] = [{ variant: "dense", ranks: {}, ms: await forward(dense), theoryConvSpeedup: 1 }];
+  const pairs: PairForward[] = [];
+  try {
+    for (const s of opts.speedups) {
+      const variant = `${s}x`;
+      // bn "none": the model's own BN layer stays after each pair, as decomposeModel leaves it.
+      const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: { speedup: s, bn: "none" } });
+      const ranks: Record<string, number> = {};
+      let macs = 0;
+      for (const [name, spec] of specs) {
+        const layer = model.getLayer(name);
+        if (layer instanceof LowRankConv2D) {
+          ranks[name] = layer.rank;
+          macs += lowRankCost(spec, layer.rank).macs;
+        } else {
+          macs += convCost(spec).macs;
+        }
+      }
+      networks.push({ variant, ranks, ms: await forward(model), theoryConvSpeedup: denseMacs / macs });
+      model.dispose();
+      for (const [name, rank] of Object.entries(ranks)) {
+        const r = await measureLayerSpeedup(specs.get(name) as ConvSpec, rank, { batchSize: opts.batch, timing: { warmup: 1, runs: opts.runs } });
+        pairs.push({ variant, layer: name, rank, theory: r.theoreticalSpeedup, measured: r.measuredSpeedup });
+      }
+    }
+  } finally {
+    x.dispose();
+    dense.dispose();
+  }
+  return { batch: opts.batch, networks, pairs };
+}
