@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { cpus } from "node:os";
+import { installNativeActivationGradients } from "./native-activation-grads";
 import { installNativeBatchNormLayer } from "./batch-norm-layer";
 import { installBatchNormInferenceKernel } from "./native-batch-norm";
 import { registerWasmKernels } from "./wasm-kernels";
@@ -57,6 +58,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     if (!(await tf.setBackend("tensorflow"))) return undefined;
     installNativeBatchNormLayer();
     installBatchNormInferenceKernel();
+    installNativeActivationGradients();
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: cores, machine: machineDescription() };
   }
