@@ -1,27 +1,31 @@
 /**
- * `npm run bench`: training throughput of the reference CNN (batch 64, Adam) and the forward time of one
- * 3×3 conv (32×32×64→64) on every backend that starts, each in its own child process, then a table and
- * ratios. cpu (pure JS) only runs the conv, at a small batch: it is far too slow for more.
+ * `npm run bench`: the project against its peers, in one run on one machine.
+ * 1. Each backend in its own child process: one 3×3 conv forward, the project's own `train()` on the
+ *    reference CNN; on tensorflow also vggSmall training, V/H pairs per rank, and whole-vggSmall
+ *    inference dense and decomposed at 2×/3×/4× theoretical conv speed-up.
+ * 2. The same models in PyTorch (Debian's python3-torch) and TensorFlow Keras eager and graph (a
+ *    virtualenv under .cache/ from the tensorflow-cpu wheel the set-up uses), skipped with a reason
+ *    when they cannot run.
+ * 3. The float64 SVD against numpy.
+ * Flags: --quick (fewer steps; for a smoke test), --no-peers, --no-svd, --backends tensorflow,wasm,cpu,
+ * --json FILE (every measurement, for RESULTS.md).
  */
 import { spawn } from "node:child_process";
-import { loadavg } from "node:os";
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import { RESULT_MARKER, type BackendBenchResult } from "./backend-bench";
-import { formatReport, type BenchFailure } from "./report";
+import { Command } from "commander";
+import { PAIR_RANKS, RESULT_MARKER, type BackendBenchResult } from "./backend-bench";
+import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult, type PeerTrainResult } from "./peers";
+import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults } from "./report";
+import { benchSvd } from "./svd";
 
 interface Plan {
   backend: "tensorflow" | "wasm" | "cpu";
   args: string[];
 }
 
-const PLANS: Plan[] = [
-  { backend: "tensorflow", args: [] },
-  { backend: "wasm", args: [] },
-  // ≈0.2 GFLOP/s: batch 128 would take close to a minute per run.
-  { backend: "cpu", args: ["--no-train", "--conv-batch", "8", "--conv-runs", "3"] },
-];
-
-const CHILD_TIMEOUT_MS = 120_000;
+const CHILD_TIMEOUT_MS = 600_000;
 
 function runChild(plan: Plan): Promise<BackendBenchResult> {
   return new Promise((resolve, reject) => {
@@ -44,28 +48,88 @@ function runChild(plan: Plan): Promise<BackendBenchResult> {
   });
 }
 
+const load = () => loadavg().map((v) => v.toFixed(2)).join(", ");
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
 async function main(): Promise<void> {
-  const load = () => loadavg().map((v) => v.toFixed(2)).join(", ");
-  console.log(`Benchmark: reference CNN training (batch 64, Adam, random data; median of 6 steps after 2 warm-up)`);
-  console.log(`and one 3×3 conv forward (32×32×64→64; median of 5 runs after 1 warm-up). Load average before: ${load()}`);
+  const o = new Command()
+    .option("--quick", "fewer steps and runs (a smoke test, not a measurement)")
+    .option("--no-peers", "skip PyTorch and Keras")
+    .option("--no-svd", "skip the SVD")
+    .option("--backends <list>", "backends to measure", "tensorflow,wasm,cpu")
+    .option("--json <file>", "also write every measurement as JSON")
+    .parse()
+    .opts<{ quick?: boolean; peers: boolean; svd: boolean; backends: string; json?: string }>();
+  const steps = o.quick ? 3 : 12;
+  const runs = o.quick ? 2 : 7;
+  const started = new Date();
+  const loadBefore = load();
+  console.log(`npm run bench — ${started.toISOString()}; ${cpus()[0]?.model?.trim()} ×${cpus().length}; load average before: ${loadBefore}`);
+  console.log(`Training: batch 64, random data, median of ${steps} steps after 3 warm-up. Inference: batch 128, median of ${runs} runs.\n`);
+
+  const plans: Plan[] = [
+    { backend: "tensorflow", args: ["--vgg", "--forward", "--train-steps", String(steps), "--conv-runs", String(runs)] },
+    { backend: "wasm", args: ["--train-steps", String(o.quick ? 3 : 6), "--conv-runs", String(runs)] },
+    // ≈0.2 GFLOP/s: batch 128 would take close to a minute per run.
+    { backend: "cpu", args: ["--no-train", "--conv-batch", "8", "--conv-runs", "3"] },
+  ];
+  const wanted = new Set(o.backends.split(","));
   const results: BackendBenchResult[] = [];
   const failures: BenchFailure[] = [];
-  for (const plan of PLANS) {
+  for (const plan of plans.filter((p) => wanted.has(p.backend))) {
     const t0 = Date.now();
-    process.stdout.write(`- ${plan.backend} … `);
+    log(`- ${plan.backend} …`);
     try {
-      const r = await runChild(plan);
-      results.push(r);
-      console.log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      results.push(await runChild(plan));
+      log(`  done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     } catch (e) {
-      const reason = e instanceof Error ? e.message : String(e);
-      failures.push({ backend: plan.backend, reason });
-      console.log(`not available: ${reason}`);
+      failures.push({ backend: plan.backend, reason: e instanceof Error ? e.message : String(e) });
+      log(`  not available: ${failures[failures.length - 1].reason}`);
     }
   }
-  const machine = results[0]?.machine ?? "unknown machine";
-  console.log(`\nMachine: ${machine}; load average after: ${load()} (other processes slow every figure down)\n`);
+  const native = results.find((r) => r.backend === "tensorflow");
+
+  const peerTrainResults: Partial<Record<"vgg_small" | "reference_cnn", PeerResults<PeerTrainResult>>> = { vgg_small: {}, reference_cnn: {} };
+  const peerConvResults: PeerResults<PeerConvResult> = {};
+  const peerForwardResults: PeerResults<PeerForwardResult> = {};
+  if (o.peers) {
+    const modelRanks = Object.fromEntries((native?.forward?.networks ?? []).filter((n) => n.variant !== "dense").map((n) => [n.variant, n.ranks]));
+    const opts = { steps, log };
+    for (const peer of PEERS) {
+      log(`- ${peer} …`);
+      for (const model of ["vgg_small", "reference_cnn"] as const) {
+        (peerTrainResults[model] as PeerResults<PeerTrainResult>)[peer] = await peerTrain(peer, model, 64, opts);
+      }
+      peerConvResults[peer] = await peerConv(peer, PAIR_RANKS, { steps: runs, log });
+      peerForwardResults[peer] = await peerForward(peer, modelRanks, { steps: runs, log });
+    }
+  }
+  const svd = o.svd ? await benchSvd() : [];
+
+  console.log(`Backends (the project's own kernels and train()):`);
   console.log(formatReport(results, failures));
+  if (native) {
+    const ours = {
+      vgg_small: native.trainVgg && { imagesPerSecond: native.trainVgg.imagesPerSecond, batch: native.trainVgg.batch },
+      reference_cnn: native.train && { imagesPerSecond: native.train.imagesPerSecond, batch: native.train.batch },
+    };
+    console.log(`\nTraining, ours (${native.version}) against peers — images/s; ours/peer > 1 means we are faster:`);
+    console.log(formatTrainingComparison(ours, o.peers ? peerTrainResults : {}));
+    console.log(`\nInference at batch 128 — ms, and speed-up over the same library's dense version (theory: multiply-adds):`);
+    console.log(formatInferenceComparison(native, peerConvResults, peerForwardResults));
+    console.log(`\nEach V/H pair of the decomposed vggSmall alone against its dense conv (ours, batch 128):`);
+    console.log(formatPairs(native));
+  }
+  if (svd.length) {
+    console.log(`\nSVD (float64, random Gaussian n×n), seconds — all singular vectors, and values only:`);
+    console.log(formatSvd(svd));
+  }
+  console.log(`\nLoad average after: ${load()} (before: ${loadBefore}); other processes slow every figure down.`);
+  if (o.json) {
+    const all = { started: started.toISOString(), loadBefore, loadAfter: load(), backends: results, failures, peers: { train: peerTrainResults, conv: peerConvResults, forward: peerForwardResults }, svd };
+    writeFileSync(o.json, `${JSON.stringify(all, null, 1)}\n`);
+    console.log(`Every measurement: ${o.json}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,6 @@
 import type { BackendBenchResult } from "./backend-bench";
+import type { PeerConvResult, PeerForwardResult, PeerName, PeerOutcome, PeerTrainResult } from "./peers";
+import type { SvdBenchRow } from "./svd";
 
 export interface BenchFailure {
   backend: string;
@@ -6,17 +8,18 @@ export interface BenchFailure {
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => c.padEnd(widths[i])).join("  ");
+  return cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
 }
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [pad(header, widths), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map((r) => pad(r, widths))];
 }
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);
+const times = (v: number) => `${v.toFixed(2)}×`;
 
-/** The bench's printed summary: one row per backend, then ratios between backends. */
+/** The backends' table: one row per backend, then ratios between backends. */
 export function formatReport(results: readonly BackendBenchResult[], failures: readonly BenchFailure[]): string {
   const lines: string[] = [];
   const rows = results.map((r) => [
@@ -24,16 +27,13 @@ export function formatReport(results: readonly BackendBenchResult[], failures: r
     String(r.threads),
     r.train ? fixed(r.train.imagesPerSecond, 1) : "—",
     r.train ? fixed(r.train.stepMs, 0) : "—",
-    r.train ? fixed(r.train.stepCpuMs, 0) : "—",
     `${r.conv.batch}`,
     fixed(r.conv.ms, 1),
     fixed(r.conv.gflops, 2),
     r.version,
   ]);
-  lines.push(...table(["backend", "threads", "train img/s", "step ms", "step CPU ms", "conv batch", "conv ms", "conv GFLOP/s", "version"], rows));
+  lines.push(...table(["backend", "threads", "ref. CNN train img/s", "step ms", "conv batch", "conv ms", "conv GFLOP/s", "version"], rows));
   for (const f of failures) lines.push(`${f.backend}: not measured (${f.reason})`);
-  lines.push("(step CPU ms: CPU time of one training step summed over the process's threads; for 1-thread wasm,");
-  lines.push(" batch·1000 / step CPU ms is about what an idle core would give when the machine is busy.)");
   const by = new Map(results.map((r) => [r.backend, r]));
   const native = by.get("tensorflow");
   const wasm = by.get("wasm");
@@ -46,4 +46,109 @@ export function formatReport(results: readonly BackendBenchResult[], failures: r
   if (wasm && cpu) ratios.push(`conv forward (GFLOP/s): wasm / cpu = ${fixed(wasm.conv.gflops / cpu.conv.gflops, 1)}×`);
   if (ratios.length) lines.push("", "Ratios:", ...ratios.map((r) => `  ${r}`));
   return lines.join("\n");
+}
+
+/** Peer outcomes of one kind, by peer. */
+export type PeerResults<R> = Partial<Record<PeerName, PeerOutcome<R>>>;
+
+const PEER_COLUMNS: PeerName[] = ["pytorch", "keras-eager", "keras-graph"];
+
+function skipped<R>(outcomes: PeerResults<R>): string[] {
+  return PEER_COLUMNS.flatMap((p) => {
+    const o = outcomes[p];
+    return o && !o.ok ? [`${p}: skipped (${o.reason})`] : [];
+  });
+}
+
+/**
+ * Training throughput, ours against each peer: images/s and ours / peer (> 1: we are faster).
+ * `ours` maps a peer model name to the project's measurement.
+ */
+export function formatTrainingComparison(ours: Partial<Record<"vgg_small" | "reference_cnn", { imagesPerSecond: number; batch: number }>>, peers: Partial<Record<"vgg_small" | "reference_cnn", PeerResults<PeerTrainResult>>>): string {
+  const header = ["model (batch)", "ours img/s", ...PEER_COLUMNS.flatMap((p) => [`${p} img/s`, `ours/${p}`])];
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  for (const model of ["vgg_small", "reference_cnn"] as const) {
+    const o = ours[model];
+    if (!o) continue;
+    const cells = [`${model} (${o.batch})`, fixed(o.imagesPerSecond, 1)];
+    for (const p of PEER_COLUMNS) {
+      const r = peers[model]?.[p];
+      if (r?.ok) cells.push(fixed(r.result.imagesPerSecond, 1), times(o.imagesPerSecond / r.result.imagesPerSecond));
+      else cells.push("—", "—");
+    }
+    rows.push(cells);
+    notes.push(...skipped(peers[model] ?? {}).map((s) => `${model} ${s}`));
+  }
+  return [...table(header, rows), ...notes].join("\n");
+}
+
+/**
+ * Inference at batch 128: one 3×3 conv and its V/H pair per rank; the whole vggSmall dense and
+ * decomposed — ours and each peer's time and speed-up over its own dense version, beside theory.
+ */
+export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerResults<PeerConvResult>, forward: PeerResults<PeerForwardResult>): string {
+  const lines: string[] = [];
+  const peerCols = PEER_COLUMNS.filter((p) => conv[p]?.ok || forward[p]?.ok);
+  const header = ["case", "theory", "ours ms", "ours speed-up", ...peerCols.flatMap((p) => [`${p} ms`, `${p} speed-up`])];
+  const rows: string[][] = [];
+  const peerConvCells = (rank?: number) =>
+    peerCols.flatMap((p) => {
+      const r = conv[p];
+      if (!r?.ok) return ["—", "—"];
+      if (rank === undefined) return [fixed(r.result.dense.ms, 1), "1.00×"];
+      const pair = r.result.pairs.find((q) => q.rank === rank);
+      return pair ? [fixed(pair.ms, 1), times(r.result.dense.ms / pair.ms)] : ["—", "—"];
+    });
+  rows.push([`3×3 conv ${ours.conv.shape}`, "1.00×", fixed(ours.conv.ms, 1), "1.00×", ...peerConvCells()]);
+  for (const p of ours.pairs ?? []) {
+    rows.push([`  V/H pair K=${p.rank}`, times(p.theory), fixed(p.ms, 1), times(p.measured), ...peerConvCells(p.rank)]);
+  }
+  const nets = ours.forward?.networks ?? [];
+  const dense = nets.find((n) => n.variant === "dense");
+  const peerNetCells = (name: string) =>
+    peerCols.flatMap((p) => {
+      const r = forward[p];
+      if (!r?.ok) return ["—", "—"];
+      const m = r.result.models.find((q) => q.name === name);
+      const d = r.result.models.find((q) => q.name === "dense");
+      return m && d ? [fixed(m.ms, 1), times(d.ms / m.ms)] : ["—", "—"];
+    });
+  for (const n of nets) {
+    rows.push([`vggSmall ${n.variant}`, times(n.theoryConvSpeedup), fixed(n.ms, 1), dense ? times(dense.ms / n.ms) : "—", ...peerNetCells(n.variant)]);
+  }
+  lines.push(...table(header, rows));
+  lines.push(...skipped(conv).map((s) => `conv ${s}`), ...skipped(forward).map((s) => `forward ${s}`));
+  return lines.join("\n");
+}
+
+/** Share of the theoretical speed-up a pair must reach where theory promises ≥ 2×. */
+export const PAIR_TARGET = 0.8;
+
+/** Each decomposed vggSmall layer's V/H pair alone against its dense conv: theory, measured, share. */
+export function formatPairs(ours: BackendBenchResult): string {
+  const pairs = ours.forward?.pairs ?? [];
+  const rows = pairs.map((p) => {
+    const share = p.measured / p.theory;
+    const flag = p.theory >= 2 && share < PAIR_TARGET ? `  < ${PAIR_TARGET * 100}%` : "";
+    return [p.variant, p.layer, String(p.rank), times(p.theory), times(p.measured), `${Math.round(share * 100)}%${flag}`];
+  });
+  const eligible = pairs.filter((p) => p.theory >= 2);
+  const met = eligible.filter((p) => p.measured / p.theory >= PAIR_TARGET).length;
+  return [...table(["network", "layer", "K", "theory", "measured", "of theory"], rows), `${met} of ${eligible.length} pairs with theory ≥ 2× reach ${PAIR_TARGET * 100}% of it.`].join("\n");
+}
+
+/** SVD seconds, ours against numpy. */
+export function formatSvd(rows: readonly SvdBenchRow[]): string {
+  const body = rows.map((r) => [
+    `${r.n}×${r.n}`,
+    fixed(r.ours.allVectorsS, 2),
+    r.numpy ? fixed(r.numpy.allVectorsS, 2) : "—",
+    r.numpy ? times(r.numpy.allVectorsS / r.ours.allVectorsS) : "—",
+    fixed(r.ours.valuesOnlyS, 2),
+    r.numpy ? fixed(r.numpy.valuesOnlyS, 2) : "—",
+    r.numpy ? times(r.numpy.valuesOnlyS / r.ours.valuesOnlyS) : "—",
+  ]);
+  const notes = rows.filter((r) => r.numpySkipped).map((r) => `numpy ${r.n}: skipped (${r.numpySkipped})`);
+  return [...table(["matrix", "ours all s", "numpy all s", "numpy/ours", "ours values s", "numpy values s", "numpy/ours"], body), ...notes].join("\n");
 }

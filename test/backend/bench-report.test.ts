@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { median } from "../../bench/timing";
-import { formatReport } from "../../bench/report";
+import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison } from "../../bench/report";
 import type { BackendBenchResult } from "../../bench/backend-bench";
 
 function result(backend: string, imagesPerSecond: number | undefined, gflops: number): BackendBenchResult {
@@ -11,7 +11,7 @@ function result(backend: string, imagesPerSecond: number | undefined, gflops: nu
     threads: backend === "tensorflow" ? 2 : 1,
     machine: "Test CPU ×2",
     conv: { batch: 128, shape: "32×32×64→64", ms: 9664 / gflops, gflops, runs: 5 },
-    train: imagesPerSecond === undefined ? undefined : { batch: 64, imagesPerSecond, stepMs: 64000 / imagesPerSecond, stepCpuMs: 1000, steps: 6 },
+    train: imagesPerSecond === undefined ? undefined : { model: "reference-cnn", batch: 64, imagesPerSecond, stepMs: 64000 / imagesPerSecond, steps: 6 },
   };
 }
 
@@ -37,4 +37,56 @@ test("the report has a row per backend, the ratios between them, and the failure
 
 test("without a second backend there are no ratios", () => {
   assert.doesNotMatch(formatReport([result("wasm", 50, 20)], []), /Ratios/);
+});
+
+const peerBase = { library: "torch" as const, version: "1.13", mode: "eager" as const, batch: 64, warmup: 3, runs: 10, threads: { intra: 2, inter: 1 } };
+
+test("training comparison: ours / peer per model, and skipped peers with their reason", () => {
+  const train = (imagesPerSecond: number) => ({ ...peerBase, case: "train" as const, model: "vgg_small" as const, stepMs: 64000 / imagesPerSecond, stepCpuMs: 1, imagesPerSecond, lossFirst: 2.3, lossLast: 2.2 });
+  const text = formatTrainingComparison(
+    { vgg_small: { imagesPerSecond: 300, batch: 64 } },
+    { vgg_small: { pytorch: { peer: "pytorch", ok: true, result: train(200) }, "keras-graph": { peer: "keras-graph", ok: false, reason: "no wheel" } } },
+  );
+  const row = text.split("\n").find((l) => l.startsWith("vgg_small (64)"));
+  assert.ok(row && row.includes("300.0") && row.includes("200.0") && row.includes("1.50×"), `row: ${row}`);
+  assert.match(text, /vgg_small keras-graph: skipped \(no wheel\)/);
+});
+
+test("inference comparison and per-pair table: speed-ups over each library's own dense version; pairs under 80% of a ≥ 2× theory are flagged", () => {
+  const ours = result("tensorflow", 150, 60);
+  ours.pairs = [{ rank: 8, ms: 2, denseMs: 10, theory: 12, measured: 5 }];
+  ours.forward = {
+    batch: 128,
+    networks: [
+      { variant: "dense", ranks: {}, ms: 100, theoryConvSpeedup: 1 },
+      { variant: "2x", ranks: { conv1_2: 24 }, ms: 50, theoryConvSpeedup: 2 },
+    ],
+    pairs: [
+      { variant: "2x", layer: "conv1_2", rank: 24, theory: 2, measured: 1.5 },
+      { variant: "2x", layer: "conv2_1", rank: 32, theory: 2, measured: 1.7 },
+      { variant: "2x", layer: "conv1_1", rank: 4, theory: 1.5, measured: 0.5 },
+    ],
+  };
+  const conv = { pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "conv" as const, shape: "32x32x64->64", dense: { ms: 20, cpuMs: 1 }, pairs: [{ rank: 8, ms: 4, cpuMs: 1 }] } } };
+  const forward = {
+    pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "forward" as const, models: [{ name: "dense", ranks: {} as Record<string, number>, ms: 90, cpuMs: 1 }, { name: "2x", ranks: { conv1_2: 24 }, ms: 60, cpuMs: 1 }] } },
+  };
+  const text = formatInferenceComparison(ours, conv, forward);
+  const pairRow = text.split("\n").find((l) => l.includes("V/H pair K=8"));
+  assert.ok(pairRow && pairRow.includes("12.00×") && pairRow.includes("5.00×") && pairRow.includes("4.0"), `pair row: ${pairRow}`);
+  const netRow = text.split("\n").find((l) => l.startsWith("vggSmall 2x"));
+  assert.ok(netRow && netRow.includes("50.0") && netRow.includes("2.00×") && netRow.includes("60.0") && netRow.includes("1.50×"), `network row: ${netRow}`);
+  const pairs = formatPairs(ours);
+  assert.match(pairs.split("\n").find((l) => l.includes("conv1_2")) ?? "", /75%\s+< 80%/);
+  assert.doesNotMatch(pairs.split("\n").find((l) => l.includes("conv1_1")) ?? "", /< 80%/, "theory < 2×: not held to the target");
+  assert.match(pairs, /1 of 2 pairs with theory ≥ 2× reach 80% of it/);
+});
+
+test("SVD table: ours against numpy, and numpy's skip reason", () => {
+  const text = formatSvd([
+    { n: 768, ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } },
+    { n: 1536, ours: { allVectorsS: 8, valuesOnlyS: 2 }, numpySkipped: "numpy not installed" },
+  ]);
+  assert.ok(text.split("\n").find((l) => l.startsWith("768×768"))?.includes("0.50×"));
+  assert.match(text, /numpy 1536: skipped \(numpy not installed\)/);
 });
