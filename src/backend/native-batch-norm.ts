@@ -59,7 +59,9 @@ export function batchNormTraining(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.T
   const stats: { mean?: tf.Tensor1D; variance?: tf.Tensor1D } = {};
   const channels = x.shape[3];
   const count = x.shape[0] * x.shape[1] * x.shape[2];
-  const op = tf.customGrad((xIn: tf.Tensor, gammaIn: tf.Tensor, betaIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, gammaIn, betaIn] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
     // Estimated mean/variance are ignored in training mode but must have the channel shape.
     const placeholder = tf.zeros([channels]);
     const [y, , batchVariance, savedMean, savedInvVar, reserve] = native.executeMultipleOutputs(

@@ -41,7 +41,7 @@ function assertClose(a: tf.Tensor[], b: tf.Tensor[], what: string[], tol = 1e-4)
 for (const shape of [
   [16, 8, 8, 12],
   [64, 32, 32, 64],
-]) {
+] as [number, number, number, number][]) {
   test(`batchNormTraining ${shape.join("×")}: values, batch statistics and gradients equal tf.moments + tf.batchNorm`, (t) => {
     if (!native) return t.skip("the fused path exists on the tensorflow backend only");
     const before = tf.memory().numTensors;
