@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { cpus } from "node:os";
 import { installNativeActivationGradients } from "./native-activation-grads";
 import { installNativeBatchNormLayer } from "./batch-norm-layer";
+import { installHalvingMaxPoolGrad } from "./max-pool-grad";
 import { installBatchNormInferenceKernel } from "./native-batch-norm";
 import { registerWasmKernels } from "./wasm-kernels";
 
@@ -59,6 +60,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     installNativeBatchNormLayer();
     installBatchNormInferenceKernel();
     installNativeActivationGradients();
+    installHalvingMaxPoolGrad();
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: cores, machine: machineDescription() };
   }
