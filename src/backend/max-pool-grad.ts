@@ -13,7 +13,8 @@ const pair = (v: number | [number, number]) => (typeof v === "number" ? [v, v] :
 function isHalving(x: tf.Tensor, attrs: MaxPoolAttrs): boolean {
   const [fh, fw] = pair(attrs.filterSize);
   const [sh, sw] = pair(attrs.strides);
-  const tiles = x.rank === 4 && x.shape[1] % 2 === 0 && x.shape[2] % 2 === 0;
+  const [, height, width] = x.shape as number[];
+  const tiles = x.rank === 4 && height % 2 === 0 && width % 2 === 0;
   return fh === 2 && fw === 2 && sh === 2 && sw === 2 && tiles && (attrs.pad === "valid" || attrs.pad === "same" || attrs.pad === 0);
 }
 
