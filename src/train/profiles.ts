@@ -45,31 +45,12 @@ export interface ProfileSettings {
 }
 
 /*
- * Sizing — measured with src/train's loop on real CIFAR-10 (augmentation on), tfjs-node on this 2-core
- * AMD EPYC machine, while five other jobs loaded it (load average 5-10; at load 0.9, early on, the
- * dense net did 126 img/s with plain ReLU, before the LeakyReLU(0) change worth ≈25%):
- *   vggSmall 32-64-128, batch 128:  dense 44-103 img/s wall, 186 img/s by CPU time (2 cores);
- *                                   2× low-rank twin (bn after) 73-98 wall, 222 by CPU time;
- *                                   batch 64 / 256: 137 / 180 img/s by CPU time (128 is the sweet spot);
- *                                   test-set evaluation 330-790 img/s loaded.
- *   vggSmall 16-32-64, batch 64:    dense 146 img/s, low-rank 165 img/s wall at load ≈ 6.
- *   64-128-256: 13-30 img/s (≈ 4× the FLOPs): too slow for an hour.
- * Discounting the load, an idle machine gives ≈ 150 img/s dense, ≈ 180 low-rank, ≈ 1,000 eval.
- *
- *   quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: 6,000 images
- *     ⇒ ≈ 25-30 s per training call idle (65-70 s measured under load 7-10); the quick pipeline
- *     (baseline, 1 fine-tune epoch, 2 low-rank epochs) took 172 s under that load.
- *
- *   full — widths 32-64-128 (0.29 M parameters), all 50,000 / 10,000 images, batch 128:
- *       baseline     5 epochs × 50 k / 150 img/s ≈ 28 min
- *       fine-tune    1 epoch  × 50 k / 180 img/s ≈  5 min (decomposed at 2× theoretical conv speedup)
- *       from scratch 5 epochs × 50 k / 180 img/s ≈ 23 min (the 2× low-rank twin, BN after; as many
- *                    epochs as the baseline, so the two compare fairly)
- *       rank sweeps (each layer alone; all layers with 60 fine-tune steps per point) ≈ 8 min
- *       12 test evaluations ≈ 2 min; decomposition seconds  ⇒  ≈ 1 hour idle (more on a loaded machine).
- *     One-cycle SGD (Nesterov 0.9, peak 0.1 after 1 warm-up epoch, cosine to 0, wd 5e-4) with crop+flip
- *     augmentation is the fastest-converging recipe for a small BN VGG; more epochs (`--epochs 15`) add
- *     points. Measured results of this profile: RESULTS.md.
+ * quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: sized so the whole
+ *   main job and every notebook run in CI in minutes.
+ * full — widths 32-64-128 (0.29 M parameters), all 50,000 / 10,000 images, batch 128, 5 epochs: the
+ *   real experiment. One-cycle SGD (Nesterov 0.9, peak 0.1 after 1 warm-up epoch, cosine to 0, wd 5e-4)
+ *   with crop+flip augmentation is the fastest-converging recipe for a small BN VGG; `--epochs 15` adds
+ *   points. Measured times and accuracies of both: RESULTS.md.
  */
 const QUICK: ProfileSettings = {
   profile: "quick",
