@@ -150,5 +150,7 @@ export function formatSvd(rows: readonly SvdBenchRow[]): string {
     r.numpy ? times(r.numpy.valuesOnlyS / r.ours.valuesOnlyS) : "—",
   ]);
   const notes = rows.filter((r) => r.numpySkipped).map((r) => `numpy ${r.n}: skipped (${r.numpySkipped})`);
+  const from = [...new Set(rows.flatMap((r) => (r.numpyFrom ? [r.numpyFrom] : [])))];
+  if (from.length) notes.push(`peer: ${from.join("; ")}`);
   return [...table(["matrix", "ours all s", "numpy all s", "numpy/ours", "ours values s", "numpy values s", "numpy/ours"], body), ...notes].join("\n");
 }

@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { singularValues, svd, svdFactorize } from "../../src/lowrank/svd";
+import { bidiagonalSvd } from "../../src/lowrank/svd-bdsdc";
+import { gemm } from "../../src/lowrank/svd-gemm";
 import { matMul, transpose, zeros } from "../../src/lowrank/matrix";
 import {
   matrixWithSpectrum,
@@ -152,6 +154,89 @@ test("bad input gives a clear error", () => {
   bad.data[3] = NaN;
   assert.throws(() => svd(bad), /non-finite value \(NaN\) at row 1, column 1/);
   assert.throws(() => svd({ data: [1, 2] as unknown as Float64Array, rows: 1, cols: 2 }), /Float64Array/);
+});
+
+test("blocked stages at sizes with several panels and merge levels: 260×200, 200×260, 400×40", () => {
+  for (const [m, n] of [[260, 200], [200, 260], [400, 40]]) {
+    const a = randomMatrix(m, n, 31);
+    const r = svd(a);
+    const tol = 30 * Math.max(m, n) * EPS;
+    assertDescendingNonNegative(r.singularValues);
+    const err = maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) / r.singularValues[0];
+    assert.ok(err < tol, `${m}×${n}: reconstruction error ${err}`);
+    assert.ok(orthogonalityError(r.u) < tol, `${m}×${n}: UᵀU − I = ${orthogonalityError(r.u)}`);
+    assert.ok(orthogonalityError(r.v) < tol, `${m}×${n}: VᵀV − I = ${orthogonalityError(r.v)}`);
+    // Values alone (QR on B) agree with the divide-and-conquer values.
+    const s = singularValues(a);
+    assert.ok(maxAbsDiff(s, r.singularValues) < tol * r.singularValues[0], "values-only vs with vectors");
+  }
+});
+
+test("clusters and repeats at a size where divide and conquer deflates across its halves", () => {
+  const n = 150;
+  // Repeats (exact and within 1e-15), a tight cluster, and a graded tail down to 1e-14.
+  const sigma = Array.from({ length: n }, (_, i) => (i < 40 ? 2 : i < 60 ? 1 + (i - 40) * 1e-15 : i < 100 ? 0.5 + (i - 60) * 1e-9 : 10 ** (-14 * ((i - 100) / 49))));
+  sigma.sort((x, y) => y - x);
+  const a = matrixWithSpectrum(170, n, sigma, 41);
+  const r = svd(a);
+  const tol = 30 * 170 * EPS;
+  assert.ok(maxAbsDiff(r.singularValues, sigma) < tol, `max |σ − σ_true| = ${maxAbsDiff(r.singularValues, sigma)}`);
+  assert.ok(orthogonalityError(r.u) < tol, `UᵀU − I = ${orthogonalityError(r.u)}`);
+  assert.ok(orthogonalityError(r.v) < tol, `VᵀV − I = ${orthogonalityError(r.v)}`);
+  assert.ok(maxAbsDiff(reconstruct(r.u, r.singularValues, r.v).data, a.data) < tol);
+});
+
+test("bidiagonal divide and conquer: zero diagonal entries, split off-diagonals and grading", () => {
+  const n = 130;
+  const cases: [string, Float64Array, Float64Array][] = [
+    ["zeros on the diagonal", Float64Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 0 : 1 + (i % 5))), Float64Array.from({ length: n - 1 }, () => 1)],
+    ["zero off-diagonals", Float64Array.from({ length: n }, (_, i) => 1 + (i % 3)), Float64Array.from({ length: n - 1 }, (_, i) => (i % 9 === 0 ? 0 : 0.5))],
+    ["graded", Float64Array.from({ length: n }, (_, i) => 10 ** (-i / 10)), Float64Array.from({ length: n - 1 }, (_, i) => 0.7 * 10 ** (-i / 10))],
+    ["constant", new Float64Array(n).fill(1), new Float64Array(n - 1).fill(1)],
+  ];
+  for (const [label, d, e] of cases) {
+    const { sigma, u, v, order } = bidiagonalSvd(d, e, n);
+    assertDescendingNonNegative(Float64Array.from(order, (j) => sigma[j]));
+    assert.deepEqual([...order].sort((x, y) => x - y), Array.from({ length: n }, (_, i) => i), "order is a permutation");
+    let res = 0;
+    for (let t = 0; t < n; t++) {
+      for (let i = 0; i < n; i++) {
+        const bv = d[i] * v[i * n + t] + (i < n - 1 ? e[i] * v[(i + 1) * n + t] : 0);
+        res = Math.max(res, Math.abs(bv - sigma[t] * u[i * n + t]));
+      }
+    }
+    assert.ok(res < 20 * n * EPS * sigma[order[0]], `${label}: ‖B·v − σ·u‖ = ${res}`);
+    assert.ok(orthogonalityError({ data: u, rows: n, cols: n }) < 20 * n * EPS, `${label}: U not orthonormal`);
+    assert.ok(orthogonalityError({ data: v, rows: n, cols: n }) < 20 * n * EPS, `${label}: V not orthonormal`);
+  }
+});
+
+test("gemm: C += α·op(A)·op(B) with strides, transposes and edge sizes", () => {
+  for (const [m, n, k] of [[1, 1, 1], [5, 7, 3], [33, 65, 300], [4, 9, 513], [300, 6, 2]]) {
+    const a = randomMatrix(m, k, m + n + k);
+    const b = randomMatrix(k, n, m * n + k);
+    const expected = matMul(a, b);
+    const at = transpose(a);
+    const bt = transpose(b);
+    // Plain, A transposed in storage, B transposed in storage, into a wider C at an offset.
+    const c1 = new Float64Array(m * n);
+    gemm(m, n, k, 1, a.data, 0, k, 1, b.data, 0, n, 1, c1, 0, n);
+    const c2 = new Float64Array(m * n);
+    gemm(m, n, k, 1, at.data, 0, 1, m, bt.data, 0, 1, k, c2, 0, n);
+    const ld = n + 3;
+    const c3 = new Float64Array((m + 1) * ld).fill(1);
+    gemm(m, n, k, -2, a.data, 0, k, 1, b.data, 0, n, 1, c3, ld + 2, ld);
+    const scale = k * 10;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const x = expected.data[i * n + j];
+        assert.ok(Math.abs(c1[i * n + j] - x) < 1e-14 * scale, `${m}×${n}×${k} plain`);
+        assert.ok(Math.abs(c2[i * n + j] - x) < 1e-14 * scale, `${m}×${n}×${k} transposed`);
+        assert.ok(Math.abs(c3[(i + 1) * ld + j + 2] - (1 - 2 * x)) < 1e-14 * scale, `${m}×${n}×${k} offset`);
+      }
+    }
+    assert.equal(c3[0], 1, "outside the block untouched");
+  }
 });
 
 test("timing: 192×192 (a 64→64 3×3 layer) full SVD", () => {
