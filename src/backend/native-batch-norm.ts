@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { float32Attr, nativeBackend as nativeOps, type NativeBackend } from "./native-ops";
 
 /** Batch normalisation in training mode: the output and the batch statistics it used. */
 export interface BatchNormTraining {
@@ -9,16 +10,8 @@ export interface BatchNormTraining {
   variance: tf.Tensor1D;
 }
 
-/** The parts of tfjs-node's backend this module calls (see tfjs-node's nodejs_kernel_backend). */
-interface NativeBackend {
-  binding: { TF_FLOAT: number; TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number };
-  executeMultipleOutputs(name: string, attrs: unknown[], inputs: tf.Tensor[], numOutputs: number): tf.Tensor[];
-}
-
 function nativeBackend(): NativeBackend | undefined {
-  if (tf.getBackend() !== "tensorflow" || process.env.LOWRANK_NATIVE_BN === "0") return undefined;
-  const backend = tf.backend() as unknown as Partial<NativeBackend>;
-  return backend.binding && typeof backend.executeMultipleOutputs === "function" ? (backend as NativeBackend) : undefined;
+  return process.env.LOWRANK_NATIVE_BN === "0" ? undefined : nativeOps();
 }
 
 /** True when `batchNormTraining` runs TensorFlow's fused kernels (the tensorflow backend). */
@@ -29,7 +22,7 @@ export function hasNativeBatchNorm(): boolean {
 function attrs(b: NativeBackend, epsilon: number): unknown[] {
   const { binding } = b;
   return [
-    { name: "T", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    float32Attr(b),
     { name: "U", type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
     { name: "epsilon", type: binding.TF_ATTR_FLOAT, value: epsilon },
     { name: "data_format", type: binding.TF_ATTR_STRING, value: "NHWC" },
@@ -96,8 +89,8 @@ let inferenceKernelInstalled = false;
 /**
  * Replace the tensorflow backend's `FusedBatchNorm` kernel (batch norm with given statistics: every BN
  * layer at inference) by y = x·a + b with per-channel a = γ/√(σ² + ε), b = β − μ·a. tfjs-node runs
- * TensorFlow's FusedBatchNorm(is_training=false) there, which with oneDNN on took ≈ 100 ms for a
- * [128, 32, 32, 32] tensor that two broadcast passes cover in a few. Gradients are unchanged: TF.js
+ * TensorFlow's FusedBatchNorm(is_training=false) there, which with oneDNN on is many times slower
+ * than these two broadcast passes (RESULTS.md). Gradients are unchanged: TF.js
  * registers them for the kernel, not for its implementation. Idempotent; other backends untouched.
  */
 export function installBatchNormInferenceKernel(): void {
