@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import "../lowrank"; // registers LowRankConv2D so checkpoints holding it load
 import { writeFileAtomic } from "../util/atomic-write";
+import type { RunFingerprint } from "./fingerprint";
 import type { TrainHistoryRow } from "./history";
 
 /*
@@ -109,7 +110,8 @@ export function copyWeights(from: tf.LayersModel, to: tf.LayersModel, context = 
 
 /** Everything besides tensors that a resumed run needs. */
 export interface CheckpointState {
-  version: 1;
+  /** 2 adds `fingerprint`; version-1 checkpoints (no fingerprint) still load but are never resumed. */
+  version: 1 | 2;
   /** Last completed epoch (1-based). */
   epoch: number;
   history: TrainHistoryRow[];
@@ -117,6 +119,8 @@ export interface CheckpointState {
   options: Record<string, unknown>;
   optimizer: { className: string; config: Record<string, unknown> };
   savedAt: string;
+  /** What shaped the run (model, data, training options): a resume must match it. */
+  fingerprint?: RunFingerprint;
 }
 
 export interface Checkpoint {
@@ -167,7 +171,7 @@ export async function saveCheckpoint(
     tf.dispose(named.filter((t) => t.name === "iter").map((t) => t.tensor));
   }
   const state: CheckpointState = {
-    version: 1,
+    version: 2,
     ...parts.state,
     optimizer: { className: parts.optimizer.getClassName(), config: parts.optimizer.getConfig() as Record<string, unknown> },
     savedAt: new Date().toISOString(),
@@ -197,7 +201,7 @@ export async function loadCheckpoint(checkpointDir: string): Promise<Checkpoint 
   if (!latest) return undefined;
   const dir = join(checkpointDir, latest.path);
   const state = readJson<CheckpointState>(join(dir, "state.json"), "checkpoint state");
-  if (state.version !== 1) throw new Error(`Checkpoint ${dir} has unknown version ${String(state.version)}.`);
+  if (state.version !== 1 && state.version !== 2) throw new Error(`Checkpoint ${dir} has unknown version ${String(state.version)}: it was written by a newer lowrank-notebooks.`);
   const specs = readJson<tf.io.WeightsManifestEntry[]>(join(dir, "optimizer.json"), "optimizer state");
   const decoded = tf.io.decodeWeights(toArrayBuffer(readFileSync(join(dir, "optimizer.bin"))), specs);
   const optimizerWeights = specs.map((s) => ({ name: s.name, tensor: decoded[s.name] }));

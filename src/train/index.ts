@@ -8,3 +8,4 @@ export * from "./optimizer";
 export * from "./profiles";
 export * from "./progress";
 export * from "./train";
+export * from "./fingerprint";

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { batches, type Cifar10Split } from "../data";
+import { lockFolder, type FolderLock } from "../util/folder-lock";
 import { copyWeights, jsonSafe, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { fingerprintDifferences, runFingerprint, type RunFingerprint } from "./fingerprint";
 import { correctCount, crossEntropy, evaluate, outputsProbabilities } from "./evaluate";
 import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
 import { learningRateAt, resolveSchedule, type LrScheduleKind, type LrScheduleSpec } from "./lr-schedule";
@@ -139,12 +141,16 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
     typeof o.optimizer === "object" ? o.optimizer : makeOptimizer({ optimizer: o.optimizer ?? "sgd", learningRate: o.learningRate, momentum: o.momentum, nesterov: o.nesterov });
   const history: TrainHistoryRow[] = [];
   let startEpoch = 1;
+  const fingerprint = o.checkpointDir ? runFingerprint(model, data, o) : undefined;
+  let lock: FolderLock | undefined;
 
   try {
+    if (o.checkpointDir) lock = lockFolder(o.checkpointDir, `training ${model.name}`);
     if (o.resume && o.checkpointDir) {
       const ckpt = await loadCheckpoint(o.checkpointDir);
       if (ckpt) {
         try {
+          checkFingerprint(ckpt.path, ckpt.state.fingerprint, fingerprint as RunFingerprint);
           copyWeights(ckpt.model, model, `the checkpoint in ${ckpt.path}`);
           const want = optimizer.getClassName();
           if (ckpt.state.optimizer.className !== want) {
@@ -159,11 +165,32 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
       }
     }
     if (startEpoch > o.epochs) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
-    const result = await runEpochs(model, data, o, optimizer, history, startEpoch, seed);
+    const result = await runEpochs(model, data, o, optimizer, history, startEpoch, seed, fingerprint);
     return result;
   } finally {
+    lock?.release();
     if (ownsOptimizer) disposeOptimizer(optimizer);
   }
+}
+
+/** Thrown when a checkpoint was made by a run with other settings than the one asking to resume it. */
+export class CheckpointMismatchError extends Error {
+  constructor(
+    readonly checkpoint: string,
+    readonly differences: string[],
+  ) {
+    super(
+      `The checkpoint in ${checkpoint} was made with other settings: ${differences.join("; ")}. Resuming or reusing it would mix the two runs. ` +
+        "Train afresh with resume: false (npm start: --retrain; notebooks: RETRAIN = true), which overwrites it, or use another checkpoint folder (npm start: --checkpoints <dir>).",
+    );
+    this.name = "CheckpointMismatchError";
+  }
+}
+
+function checkFingerprint(path: string, saved: RunFingerprint | undefined, now: RunFingerprint): void {
+  if (!saved) throw new CheckpointMismatchError(path, ["it was written by an earlier version that did not record its settings"]);
+  const differences = fingerprintDifferences(saved, now);
+  if (differences.length) throw new CheckpointMismatchError(path, differences);
 }
 
 const best = (history: TrainHistoryRow[]): number | undefined => bestEpoch(history)?.epoch;
@@ -176,6 +203,7 @@ async function runEpochs(
   history: TrainHistoryRow[],
   startEpoch: number,
   seed: number,
+  fingerprint: RunFingerprint | undefined,
 ): Promise<TrainResult> {
   const probabilities = outputsProbabilities(model);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -286,7 +314,7 @@ async function runEpochs(
     if (o.checkpointDir) {
       await saveCheckpoint(
         o.checkpointDir,
-        { model, optimizer, state: { epoch, history, options: savedOptions } },
+        { model, optimizer, state: { epoch, history, options: savedOptions, fingerprint } },
         o.keepCheckpoints ?? 1,
       );
     }

@@ -2,10 +2,13 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import type { Cifar10 } from "../../src/data";
 import { tinyCnn } from "../../src/models";
-import { latestCheckpoint, loadCheckpoint, loadModel, saveModel } from "../../src/train/checkpoint";
+import { copyWeights, latestCheckpoint, loadCheckpoint, loadModel, saveModel } from "../../src/train/checkpoint";
+import { lockFolder } from "../../src/util/folder-lock";
 import { train, type TrainOptions } from "../../src/train/train";
 import { smallCifar, snapshot, tempDir } from "./fixtures";
 
@@ -145,22 +148,58 @@ for (const optimizer of ["sgd", "adam"] as const) {
   });
 }
 
-test("resume refuses a different architecture or optimizer, and starts afresh without a checkpoint", async () => {
+test("resume refuses a checkpoint made with other settings, naming each difference; the same settings resume", async () => {
   const dir = tempDir("mismatch");
   const m = tinyCnn({ seed: 4 });
-  await train(m, data, { ...quick, epochs: 2, stopAfterEpoch: 1, checkpointDir: dir, evaluateEachEpoch: false });
+  const made: TrainOptions = { ...quick, epochs: 2, stopAfterEpoch: 1, checkpointDir: dir, evaluateEachEpoch: false };
+  await train(m, data, made);
+  const again = { ...made, stopAfterEpoch: undefined, resume: true };
   const wider = tinyCnn({ widths: [8, 32] });
-  await assert.rejects(
-    train(wider, data, { ...quick, checkpointDir: dir, resume: true }),
-    /does not match the checkpoint in .*epoch-0001 \(first difference: conv1\/kernel\[3,3,3,16\] vs conv1\/kernel\[3,3,3,8\]\)/,
-  );
-  await assert.rejects(train(m, data, { ...quick, optimizer: "adam", checkpointDir: dir, resume: true }), /trained with Momentum, not Adam/);
+  await assert.rejects(train(wider, data, again), /checkpoint in .*epoch-0001 was made with other settings: the model's architecture\..*--retrain/);
+  await assert.rejects(train(m, data, { ...again, optimizer: "adam" }), /optimizer sgd \(now adam\)/);
+  await assert.rejects(train(m, data, { ...again, epochs: 4 }), /epochs 2 \(now 4\)/);
+  await assert.rejects(train(m, data, { ...again, batchSize: 25, seed: 8 }), /batchSize 50 \(now 25\); seed 7 \(now 8\)/);
+  const other = await smallCifar(300, 100);
+  try {
+    await assert.rejects(train(m, { train: other.train }, again), /the training data/);
+  } finally {
+    other.dispose();
+  }
+  // A checkpoint of an earlier version records no settings: never resumed.
+  const statePath = path.join(dir, "epoch-0001", "state.json");
+  const state = JSON.parse(fs.readFileSync(statePath, "utf8")) as Record<string, unknown>;
+  fs.writeFileSync(statePath, JSON.stringify({ ...state, version: 1, fingerprint: undefined }));
+  await assert.rejects(train(m, data, again), /earlier version that did not record its settings/);
+  fs.writeFileSync(statePath, JSON.stringify(state));
+  const r = await train(m, data, again);
+  assert.equal(r.startEpoch, 2, "the same settings (another stopAfterEpoch) resume");
+  assert.throws(() => copyWeights(wider, m), /does not match the checkpoint \(first difference: conv1\/kernel\[3,3,3,8\] vs conv1\/kernel\[3,3,3,16\]\)/);
+
   const fresh = tempDir("fresh");
-  const r = await train(m, data, { ...quick, epochs: 1, checkpointDir: fresh, resume: true, evaluateEachEpoch: false });
-  assert.equal(r.startEpoch, 1);
+  const f = await train(m, data, { ...quick, epochs: 1, checkpointDir: fresh, resume: true, evaluateEachEpoch: false });
+  assert.equal(f.startEpoch, 1);
   assert.equal(latestCheckpoint(fresh)?.epoch, 1);
   wider.dispose();
   m.dispose();
   fs.rmSync(dir, { recursive: true });
   fs.rmSync(fresh, { recursive: true });
 });
+
+test("a checkpoint folder has one writer: a live holder is named, a stale lock is taken over, the lock is released", async () => {
+  const dir = tempDir("locked");
+  const m = tinyCnn({ seed: 5 });
+  const opts: TrainOptions = { ...quick, epochs: 1, checkpointDir: dir, evaluateEachEpoch: false };
+  const held = lockFolder(dir, "another training");
+  await assert.rejects(train(m, data, opts), new RegExp(`in use by process ${process.pid} on .*another training.*delete .*\\.lock`));
+  assert.equal(latestCheckpoint(dir), undefined, "nothing was written");
+  held.release();
+  // A lock left by a process that no longer runs.
+  const dead = spawnSync(process.execPath, ["-e", "process.exit(0)"]).pid as number;
+  fs.writeFileSync(path.join(dir, ".lock"), JSON.stringify({ pid: dead, host: hostname(), purpose: "killed run", since: "then" }));
+  await train(m, data, opts);
+  assert.equal(latestCheckpoint(dir)?.epoch, 1);
+  assert.equal(fs.existsSync(path.join(dir, ".lock")), false, "released after training");
+  m.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
+
