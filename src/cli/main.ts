@@ -4,11 +4,12 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
 import { PROFILE_NAMES, profileName } from "../config/profile";
 import { runMainJob } from "../experiments/main-job";
+import { uniqueRunId } from "../experiments/run-folders";
 import { MODEL_NAMES, type ModelName } from "../models";
 
 function positiveNumber(v: string): number {
   const n = Number(v);
-  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'.`);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a finite positive number, got '${v}'.`);
   return n;
 }
 
@@ -21,8 +22,6 @@ function positiveInt(v: string): number {
 function numberList(v: string): number[] {
   return v.split(",").map((s) => positiveNumber(s.trim()));
 }
-
-const runId = (): string => new Date().toISOString().replace(/[:.]/g, "-").replace("T", "_").slice(0, 19);
 
 async function main(): Promise<void> {
   const program = new Command()
@@ -39,7 +38,8 @@ async function main(): Promise<void> {
     .option("--no-sweep", "skip the rank sweep")
     .option("--no-from-scratch", "skip training the low-rank network from scratch")
     .option("--retrain", "train the baseline and the from-scratch network again even if their checkpoints are complete")
-    .option("--out <dir>", "results folder (default results/<run-id>)")
+    .option("--out <dir>", "results folder (default results/<run-id>); must be new or empty unless --overwrite")
+    .option("--overwrite", "clear a non-empty --out folder first")
     .option("--checkpoints <dir>", "where training checkpoints are cached (resumed and reused by later runs)", "checkpoints")
     .option("--data <dir>", "CIFAR-10 binary folder (default CIFAR10_DIR or data/cifar-10-batches-bin)")
     .option("--download", "download CIFAR-10 into data/ if it is missing")
@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     sweep: opts.sweep,
     fromScratch: opts.fromScratch,
     retrain: Boolean(opts.retrain),
-    outDir: opts.out ?? join("results", `${runId()}-${profile}`),
+    overwrite: Boolean(opts.overwrite),
+    outDir: opts.out ?? join("results", `${uniqueRunId()}-${profile}`),
     checkpointsDir: opts.checkpoints,
     dataDir: opts.data,
     download: Boolean(opts.download),

@@ -1,9 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { initBackend, type BackendInfo } from "../backend/init";
 import type { ProfileName } from "../config/profile";
 import { loadCifar10, type Cifar10 } from "../data";
-import { decomposeKernel, eligibleConvLayers, reconstructKernel, type HostKernel, type LayerDecompositionReport } from "../lowrank";
+import { decomposeKernel, eligibleConvLayers, maxRank, rankForSpeedup, reconstructKernel, type HostKernel, type LayerDecompositionReport } from "../lowrank";
+import { convSpecOfLayer } from "../measure/layer-spec";
 import { timeModel } from "../measure/model-profile";
 import { buildModel, type ModelName } from "../models";
 import { accuracyVsRankFigure } from "../plot/accuracy-rank";
@@ -25,6 +26,7 @@ import { train } from "../train/train";
 import { writeFileAtomic } from "../util/atomic-write";
 import { writeFigures, type NamedFigure } from "./figures";
 import { convStackSpeedup, rankSweep } from "./rank-sweep";
+import { prepareCheckpointsDir, prepareOutDir } from "./run-folders";
 
 export interface MainJobOptions {
   profile: ProfileName;
@@ -43,6 +45,8 @@ export interface MainJobOptions {
   download?: boolean;
   /** Train the baseline (and the from-scratch network) again even if finished checkpoints exist. */
   retrain?: boolean;
+  /** Clear a non-empty `outDir` first (otherwise a non-empty one is refused). */
+  overwrite?: boolean;
   fromScratch: boolean;
   sweep: boolean;
   backend?: string;
@@ -90,6 +94,40 @@ async function forwardMs(model: tf.LayersModel, batch: number, runs = 5): Promis
 }
 
 /**
+ * The decomposition target must be reachable in every layer it applies to (and the sweep's targets be
+ * numbers), so a bad `--speedup` or `--rank` fails in seconds, not after the baseline has trained.
+ */
+function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
+  if (o.rank === undefined && !(Number.isFinite(o.speedup) && o.speedup > 1)) {
+    throw new Error(`The speed-up target must be a finite number above 1 (e.g. 2), got ${o.speedup}.`);
+  }
+  const badSweep = o.sweepSpeedups.filter((x) => !(Number.isFinite(x) && x > 0));
+  if (badSweep.length) throw new Error(`Sweep speed-ups must be finite positive numbers, got ${badSweep.join(", ")}.`);
+  const model = buildModel(o.model, zooOptions(o.model, settings));
+  try {
+    const layers = eligibleConvLayers(model);
+    if (layers.length === 0) throw new Error(`${o.model} has no d×d convolution (d > 1) to decompose: choose another --model.`);
+    const specs = layers.map((l) => ({ name: l.name, spec: convSpecOfLayer(l) }));
+    if (o.rank !== undefined) {
+      const lowest = specs.reduce((a, b) => (maxRank(b.spec) < maxRank(a.spec) ? b : a));
+      if (!(Number.isInteger(o.rank) && o.rank >= 1 && o.rank <= maxRank(lowest.spec))) {
+        throw new Error(`Rank ${o.rank} does not fit every layer of ${o.model}: layer '${lowest.name}' has full rank ${maxRank(lowest.spec)}. Use a rank from 1 to ${maxRank(lowest.spec)}, or --speedup.`);
+      }
+      return;
+    }
+    for (const { name, spec } of specs) {
+      try {
+        rankForSpeedup(spec, o.speedup);
+      } catch (err) {
+        throw new Error(`Speed-up ${o.speedup} is out of reach in layer '${name}': ${(err as Error).message} Choose a smaller --speedup.`);
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
  * The headless pipeline behind `npm start`: baseline (trained or loaded from its checkpoint), every
  * eligible conv decomposed with Theorem 1 at the target speed-up, fine-tuned, the low-rank network
  * trained from scratch, a rank sweep, then CSVs, figures and an index.html report in `outDir`.
@@ -99,7 +137,10 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const started = Date.now();
   const backend: BackendInfo = await initBackend(o.backend);
   const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
-  const outDir = resolve(o.outDir);
+  // Every argument is checked before data is read or anything trains.
+  checkTargets(o, settings);
+  const outDir = prepareOutDir(o.outDir, o.overwrite ?? false);
+  const checkpointsDir = prepareCheckpointsDir(o.checkpointsDir);
   log(`[main] profile ${o.profile}, model ${o.model}, results → ${outDir}`);
 
   const data: Cifar10 = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download });
@@ -108,7 +149,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const models: tf.LayersModel[] = [];
   try {
     // 1. Baseline, cached per model and profile: a finished run is loaded, an interrupted one resumed.
-    const baseDir = join(resolve(o.checkpointsDir), `${o.model}-${o.profile}`);
+    const baseDir = join(checkpointsDir, `${o.model}-${o.profile}`);
     const baseline = buildModel(o.model, zooOptions(o.model, settings));
     models.push(baseline);
     const baseRun = await train(baseline, trainData, { ...trainOptions(settings), checkpointDir: join(baseDir, "training"), resume: !o.retrain, label: "baseline" });

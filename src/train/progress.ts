@@ -1,10 +1,11 @@
 import * as cliProgress from "cli-progress";
 
 /**
- * Training progress: a cli-progress bar with ETA in a terminal; in a notebook (stdout is not a TTY)
- * one line rewritten in place with carriage returns, throttled, and closed with a newline per epoch.
+ * Training progress: a cli-progress bar with ETA in a terminal; in a notebook one line rewritten in
+ * place with carriage returns, throttled, and closed with a newline per epoch; in logs and pipes (CI)
+ * one line per finished epoch.
  */
-export type ProgressMode = "auto" | "bar" | "line" | "none";
+export type ProgressMode = "auto" | "bar" | "line" | "epoch" | "none";
 
 export interface StepValues {
   loss: number;
@@ -33,6 +34,8 @@ export interface ProgressOptions {
   throttleMs?: number;
   /** Clock in ms (tests inject one). */
   now?: () => number;
+  /** Running in a Jupyter kernel (default: JPY_PARENT_PID is set, as Jupyter sets it for kernels). */
+  inNotebook?: boolean;
 }
 
 export function formatDuration(seconds: number): string {
@@ -96,6 +99,29 @@ class LineProgress implements ProgressReporter {
   }
 }
 
+/** Logs and pipes: nothing while the epoch runs, one line when it ends. */
+class EpochLineProgress implements ProgressReporter {
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly label: string,
+    private readonly now: () => number,
+  ) {}
+
+  epoch(epoch: number, epochs: number, _steps: number): EpochProgress {
+    const start = this.now();
+    let last: StepValues | undefined;
+    return {
+      update: (_step, values) => {
+        last = values;
+      },
+      end: (summary) => {
+        const elapsed = (this.now() - start) / 1000;
+        this.stream.write(`${this.label}epoch ${epoch}/${epochs} done in ${formatDuration(elapsed)}${last ? ` · ${metrics(last)}` : ""}${summary ? ` · ${summary}` : ""}\n`);
+      },
+    };
+  }
+}
+
 class BarProgress implements ProgressReporter {
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -127,13 +153,15 @@ class BarProgress implements ProgressReporter {
   }
 }
 
-/** Pick the reporter: `auto` = bar on a TTY, carriage-return line otherwise (notebooks, logs). */
+/** Pick the reporter: `auto` = bar on a TTY, carriage-return line in a notebook, a line per epoch otherwise. */
 export function createProgress(options: ProgressOptions = {}): ProgressReporter {
   const mode = options.mode ?? "auto";
   const stream = options.stream ?? process.stdout;
   const label = options.label ? `${options.label} · ` : "";
+  const inNotebook = options.inNotebook ?? Boolean(process.env.JPY_PARENT_PID);
   if (mode === "none") return { epoch: () => silent };
   if (mode === "bar" || (mode === "auto" && stream.isTTY)) return new BarProgress(stream, label);
-  if (mode === "line" || mode === "auto") return new LineProgress(stream, label, options.throttleMs ?? 500, options.now ?? Date.now);
-  throw new Error(`Unknown progress mode '${String(mode)}': use auto, bar, line or none.`);
+  if (mode === "line" || (mode === "auto" && inNotebook)) return new LineProgress(stream, label, options.throttleMs ?? 500, options.now ?? Date.now);
+  if (mode === "epoch" || mode === "auto") return new EpochLineProgress(stream, label, options.now ?? Date.now);
+  throw new Error(`Unknown progress mode '${String(mode)}': use auto, bar, line, epoch or none.`);
 }

@@ -16,7 +16,7 @@ const values = { loss: 1.5, accuracy: 0.25, imagesPerSecond: 123, lr: 0.05 };
 test("notebook mode writes one carriage-return line, throttled, ending with a newline", async () => {
   let now = 0;
   const out = capture(false);
-  const p = createProgress({ stream: out.stream, label: "tiny", throttleMs: 1000, now: () => now });
+  const p = createProgress({ stream: out.stream, label: "tiny", throttleMs: 1000, now: () => now, inNotebook: true });
   const e = p.epoch(1, 3, 10);
   for (let s = 1; s <= 10; s++) {
     now += 300; // 3 s in all: about one write per second, plus the final step
@@ -46,6 +46,28 @@ test("terminal mode draws a cli-progress bar with an ETA", async () => {
   const text = out.text();
   assert.match(text, /epoch 2\/2 \[.*\] 100% 4\/4 \| ETA/);
   assert.match(text, /epoch 2\/2 · loss 1\.5000 .* · done\n/);
+});
+
+test("logs and pipes (not a terminal, not a notebook) get one line per finished epoch, no carriage returns", async () => {
+  let now = 0;
+  const out = capture(false);
+  const p = createProgress({ stream: out.stream, label: "tiny", now: () => now, inNotebook: false });
+  for (const epoch of [1, 2]) {
+    const e = p.epoch(epoch, 2, 50);
+    for (let s = 1; s <= 50; s++) {
+      now += 100;
+      e.update(s, values);
+    }
+    e.end(`test acc ${epoch}0.00%`);
+  }
+  await new Promise((r) => setImmediate(r));
+  const text = out.text();
+  assert.doesNotMatch(text, /\r/);
+  assert.deepEqual(text.split("\n"), [
+    "tiny · epoch 1/2 done in 5s · loss 1.5000 · acc 25.0% · 123 img/s · lr 0.0500 · test acc 10.00%",
+    "tiny · epoch 2/2 done in 5s · loss 1.5000 · acc 25.0% · 123 img/s · lr 0.0500 · test acc 20.00%",
+    "",
+  ]);
 });
 
 test("mode none prints nothing; unknown modes are refused", async () => {
