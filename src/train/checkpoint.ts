@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import "../lowrank"; // registers LowRankConv2D so checkpoints holding it load
 import { writeFileAtomic } from "../util/atomic-write";
 import type { RunFingerprint } from "./fingerprint";
@@ -20,6 +20,29 @@ const WEIGHTS_BIN = "weights.bin";
 
 function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+}
+
+const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/** Bytes a weights manifest says its data file holds. */
+function manifestBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
+  return specs.reduce((sum, s) => {
+    const dtype = s.quantization?.dtype ?? s.dtype;
+    return sum + (BYTES_PER_ELEMENT[dtype] ?? 4) * s.shape.reduce((a, b) => a * b, 1);
+  }, 0);
+}
+
+/** Read a weights file, refusing one whose size is not what its manifest describes. */
+function readWeightsFile(path: string, specs: readonly tf.io.WeightsManifestEntry[], manifest: string): ArrayBuffer {
+  const buf = readFileSync(path);
+  const want = manifestBytes(specs);
+  if (buf.byteLength !== want) {
+    throw new Error(
+      `${path} holds ${buf.byteLength} bytes but ${manifest} describes ${want}: the file is damaged (a copy cut short, or a disk problem). ` +
+        `Delete ${dirname(path)} (or its checkpoint folder) to train afresh; npm start: --retrain.`,
+    );
+  }
+  return toArrayBuffer(buf);
 }
 
 function readJson<T>(path: string, what: string): T {
@@ -64,12 +87,15 @@ export function fileSystemIO(dir: string): tf.io.IOHandler {
       const modelPath = join(dir, MODEL_JSON);
       if (!existsSync(modelPath)) throw new Error(`No saved model in ${dir} (missing ${MODEL_JSON}): save one first, or check the path.`);
       const json = readJson<tf.io.ModelJSON>(modelPath, "model file");
+      if (!Array.isArray(json.weightsManifest)) throw new Error(`${modelPath} has no weights manifest: the file is damaged. Delete ${dir} to train afresh.`);
       const specs = json.weightsManifest.flatMap((g) => g.weights);
-      const buffers = json.weightsManifest.flatMap((g) => g.paths).map((p) => {
-        const path = join(dir, p);
-        if (!existsSync(path)) throw new Error(`Saved model ${modelPath} lists weights file ${p}, which is missing.`);
-        return toArrayBuffer(readFileSync(path));
-      });
+      const paths = json.weightsManifest.flatMap((g) => g.paths);
+      for (const p of paths) {
+        if (!existsSync(join(dir, p))) throw new Error(`Saved model ${modelPath} lists weights file ${p}, which is missing. Delete ${dir} to train afresh.`);
+      }
+      // This project writes one weights file per model; check its size against the whole manifest.
+      const buffers =
+        paths.length === 1 ? [readWeightsFile(join(dir, paths[0]), specs, modelPath)] : paths.map((p) => toArrayBuffer(readFileSync(join(dir, p))));
       const weightData = tf.io.CompositeArrayBuffer.join(buffers);
       return {
         modelTopology: json.modelTopology,
@@ -203,7 +229,9 @@ export async function loadCheckpoint(checkpointDir: string): Promise<Checkpoint 
   const state = readJson<CheckpointState>(join(dir, "state.json"), "checkpoint state");
   if (state.version !== 1 && state.version !== 2) throw new Error(`Checkpoint ${dir} has unknown version ${String(state.version)}: it was written by a newer lowrank-notebooks.`);
   const specs = readJson<tf.io.WeightsManifestEntry[]>(join(dir, "optimizer.json"), "optimizer state");
-  const decoded = tf.io.decodeWeights(toArrayBuffer(readFileSync(join(dir, "optimizer.bin"))), specs);
+  const optimizerBin = join(dir, "optimizer.bin");
+  if (!existsSync(optimizerBin)) throw new Error(`Checkpoint ${dir} has no optimizer.bin: it is incomplete. Delete ${checkpointDir} to train afresh (npm start: --retrain).`);
+  const decoded = tf.io.decodeWeights(readWeightsFile(optimizerBin, specs, join(dir, "optimizer.json")), specs);
   const optimizerWeights = specs.map((s) => ({ name: s.name, tensor: decoded[s.name] }));
   const model = await loadModel(dir);
   return {

@@ -203,3 +203,22 @@ test("a checkpoint folder has one writer: a live holder is named, a stale lock i
   fs.rmSync(dir, { recursive: true });
 });
 
+
+test("a damaged checkpoint names the file and the fix instead of a raw TF.js error", async () => {
+  const dir = tempDir("damaged");
+  const m = tinyCnn({ seed: 6 });
+  await train(m, data, { ...quick, epochs: 1, checkpointDir: dir, evaluateEachEpoch: false });
+  const epoch = path.join(dir, "epoch-0001");
+  for (const file of ["weights.bin", "optimizer.bin"]) {
+    const full = path.join(epoch, file);
+    const good = fs.readFileSync(full);
+    fs.writeFileSync(full, good.subarray(0, good.length >> 1));
+    await assert.rejects(loadCheckpoint(dir), new RegExp(`${file.replace(".", "\\.")} holds ${good.length >> 1} bytes but .* describes ${good.length}: the file is damaged.*Delete`));
+    await assert.rejects(train(m, data, { ...quick, epochs: 2, checkpointDir: dir, resume: true }), /the file is damaged/);
+    fs.writeFileSync(full, good);
+  }
+  fs.rmSync(path.join(epoch, "optimizer.bin"));
+  await assert.rejects(loadCheckpoint(dir), /has no optimizer\.bin: it is incomplete/);
+  m.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
