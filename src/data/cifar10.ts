@@ -1,5 +1,6 @@
 import { Cifar10DataError } from "./errors";
 import { readCifar10Raw } from "./raw";
+import type { Checksums } from "./verify";
 import type { Cifar10Raw } from "./raw";
 import { resolveCifar10Dir } from "./locate";
 import { downloadCifar10 } from "./download";
@@ -28,6 +29,8 @@ export interface Cifar10Options {
   /** Archive a download fetches, and its MD5; default the official ones (tests serve their own). */
   url?: string;
   md5?: string;
+  /** Expected SHA-256 of each batch's contents: default the official ones; false skips (synthetic data). */
+  checksums?: Checksums;
 }
 
 export interface Cifar10 {
@@ -121,11 +124,11 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Cifar10
   const dir = resolveCifar10Dir(options.dir);
   let raw: Cifar10Raw;
   try {
-    raw = readCifar10Raw(dir);
+    raw = readCifar10Raw(dir, options.checksums);
   } catch (err) {
     if (!options.download || !(err instanceof Cifar10DataError)) throw err;
     await downloadCifar10({ dir, quiet: options.quiet, url: options.url, md5: options.md5, force: true }); // already known to be missing or damaged
-    raw = readCifar10Raw(dir);
+    raw = readCifar10Raw(dir, options.checksums);
   }
   return cifar10FromRaw(raw, options);
 }

@@ -22,6 +22,19 @@ export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar
 export const CIFAR10_MD5 = "c32a1d4ab5d03f1284b67883e8d87530";
 export const ARCHIVE_NAME = "cifar-10-binary.tar.gz";
 
+/**
+ * SHA-256 of the official files' contents (cifar-10-binary.tar.gz, MD5 c32a1d4a…): a `.bin` file, or
+ * a `.bin.gz` once decompressed, must match these byte for byte.
+ */
+export const CIFAR10_SHA256: Readonly<Record<string, string>> = {
+  "data_batch_1.bin": "cee916563c9f80d84e3cc88e17fdc0941787f1244f00a67874d45b261883ada5",
+  "data_batch_2.bin": "a591ca11fa1708a91ee40f54b3da4784ccd871ecf2137de63f51ada8b3fa57ed",
+  "data_batch_3.bin": "bbe8596564c0f86427f876058170b84dac6670ddf06d79402899d93ceea26f67",
+  "data_batch_4.bin": "014e562d6e23c72197cc727519169a60359f5eccd8945ad5a09d710285ff4e48",
+  "data_batch_5.bin": "755304fc0b379caeae8c14f0dac912fbc7d6cd469eb67a1029a08a39453a9add",
+  "test_batch.bin": "8e2eb146ae340b09e24670f29cabc6326dba54da8789dab6768acf480273f65b",
+};
+
 /** What to do about missing or damaged data; appended to every data error. */
 export const FIX_HINT =
   "run `npm run data` (or loadCifar10({ download: true })) to download it, or set CIFAR10_DIR to a folder holding the CIFAR-10 binary version";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { readCifar10Raw } from "../../src/data/raw";
 import { readBatchFile } from "../../src/data/read-batch";
 import { loadCifar10 } from "../../src/data/cifar10";
@@ -94,4 +94,25 @@ test("a label outside 0..9 is named with its record", () => {
 
 test("loadCifar10 without download passes the data error on", async () => {
   await assert.rejects(loadCifar10({ dir: join(root, "absent") }), (err: Error) => err instanceof Cifar10DataError && HINT.test(err.message));
+});
+
+test("a batch that differs from the official file by one pixel byte is named with its SHA-256 and the fix; the good one is then read", () => {
+  const dir = folder("flipped");
+  for (const f of ["batches.meta.txt", "data_batch_1.bin.gz", "data_batch_2.bin.gz", "data_batch_3.bin.gz", "data_batch_4.bin.gz", "data_batch_5.bin.gz", "test_batch.bin.gz"]) {
+    symlinkSync(join(SHARED, f), join(dir, f));
+  }
+  const plain = gunzipSync(readFileSync(join(SHARED, "data_batch_2.bin.gz")));
+  plain[12_345] ^= 1; // one pixel byte: sizes and labels still look right
+  writeFileSync(join(dir, "data_batch_2.bin"), plain);
+  assert.throws(
+    () => readCifar10Raw(dir),
+    (err: Error) =>
+      err instanceof Cifar10DataError &&
+      /data_batch_2\.bin is not the official CIFAR-10 data_batch_2\.bin: its contents have SHA-256 [0-9a-f]{64}, expected a591ca11/.test(err.message) &&
+      /data_batch_2\.bin\.gz beside it is read once it is gone/.test(err.message) &&
+      HINT.test(err.message),
+  );
+  assert.equal(readCifar10Raw(dir, false).train.labels.length, 50_000, "checksums: false reads it (synthetic data)");
+  rmSync(join(dir, "data_batch_2.bin"));
+  assert.equal(readCifar10Raw(dir).train.labels.length, 50_000, "the official .gz beside it reads");
 });
