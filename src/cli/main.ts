@@ -41,8 +41,8 @@ async function main(): Promise<void> {
     .option("--out <dir>", "results folder (default results/<run-id>); must be new or empty unless --overwrite")
     .option("--overwrite", "clear a non-empty --out folder first")
     .option("--checkpoints <dir>", "where training checkpoints are cached (resumed and reused by later runs)", "checkpoints")
-    .option("--data <dir>", "CIFAR-10 binary folder (default CIFAR10_DIR or data/cifar-10-batches-bin)")
-    .option("--download", "download CIFAR-10 into data/ if it is missing")
+    .option("--data <dir>", "CIFAR-10 binary folder (default CIFAR10_DIR or data/cifar-10-batches-bin); when it is missing or damaged the official archive is downloaded into its parent folder and extracted there, unless --offline")
+    .option("--offline", "never download CIFAR-10: fail at once when it is missing or damaged")
     .addOption(new Option("--backend <name>", "force a TF.js backend (default LOWRANK_BACKEND or the fastest available)").choices(["tensorflow", "wasm", "cpu"]))
     .showHelpAfterError();
   program.parse();
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     outDir: opts.out ?? join("results", `${uniqueRunId()}-${profile}`),
     checkpointsDir: opts.checkpoints,
     dataDir: opts.data,
-    download: Boolean(opts.download),
+    download: !opts.offline,
     backend: opts.backend,
     overrides: {
       ...(opts.epochs ? { epochs: opts.epochs } : {}),

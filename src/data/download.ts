@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import * as tar from "tar";
@@ -17,6 +17,7 @@ import { readBatchFile } from "./read-batch";
 import { readClassNames } from "./raw";
 import { md5File } from "./checksum";
 import { createProgress } from "./progress";
+import { lockFolder } from "../util/folder-lock";
 
 export interface DownloadOptions {
   /** Parent folder: the batches land in `<dataDir>/cifar-10-batches-bin`, the archive in `<dataDir>`. */
@@ -31,7 +32,14 @@ export interface DownloadOptions {
   quiet?: boolean;
   /** Extract again even when the folder already checks out (a verified cached archive is still reused). */
   force?: boolean;
+  /** Give up when the server has not answered within this many ms (default 30,000). */
+  connectTimeoutMs?: number;
+  /** Give up when no data has arrived for this many ms mid-transfer (default 60,000). */
+  stallTimeoutMs?: number;
 }
+
+const CONNECT_TIMEOUT_MS = 30_000;
+const STALL_TIMEOUT_MS = 60_000;
 
 /** Why the folder is not usable, or undefined when every file is there with the right size and labels. */
 export function cifar10DirProblem(dir: string): string | undefined {
@@ -45,28 +53,61 @@ export function cifar10DirProblem(dir: string): string | undefined {
   }
 }
 
-/** Stream `url` to `dest` (via a temporary file), checking its MD5 on the way. */
-async function fetchArchive(url: string, dest: string, md5: string, quiet: boolean): Promise<void> {
+/** Partial downloads (`<archive>.part-<pid>`) left by processes that no longer run. */
+function removeStaleParts(dataDir: string): void {
+  for (const f of readdirSync(dataDir)) {
+    const m = new RegExp(`^${ARCHIVE_NAME.replace(/\./g, "\\.")}\\.part-(\\d+)$`).exec(f);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = pid === process.pid;
+    if (!alive) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === "EPERM";
+      }
+    }
+    if (!alive) rmSync(join(dataDir, f), { force: true });
+  }
+}
+
+/** Stream `url` to `dest` (via a temporary file), checking its MD5 on the way; time-outs for a silent or stalled server. */
+async function fetchArchive(url: string, dest: string, md5: string, quiet: boolean, timeouts: { connectMs: number; stallMs: number }): Promise<void> {
+  const abort = new AbortController();
+  let why = "";
+  let timer = setTimeout(() => {
+    why = `no answer within ${timeouts.connectMs / 1000} s`;
+    abort.abort();
+  }, timeouts.connectMs);
+  const part = `${dest}.part-${process.pid}`;
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, { signal: abort.signal });
   } catch (err) {
-    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    clearTimeout(timer);
+    const cause = why || ((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
     throw new Error(`Could not reach ${url} (${cause}): check the network connection, or download ${ARCHIVE_NAME} by hand into ${dirname(dest)}.`);
   }
+  clearTimeout(timer);
   if (!response.ok || !response.body) {
     throw new Error(`Downloading ${url} failed: HTTP ${response.status} ${response.statusText}. Try again later, or download ${ARCHIVE_NAME} by hand into ${dirname(dest)}.`);
   }
   const total = Number(response.headers.get("content-length")) || undefined;
-  const part = `${dest}.part-${process.pid}`;
   const hash = createHash("md5");
   const progress = createProgress({ label: `Downloading ${ARCHIVE_NAME}`, total, quiet });
   let received = 0;
   const file = await open(part, "w");
+  const stalled = () => {
+    why = `no data for ${timeouts.stallMs / 1000} s`;
+    abort.abort();
+  };
   try {
     const reader = response.body.getReader();
     for (;;) {
+      timer = setTimeout(stalled, timeouts.stallMs);
       const { done, value } = await reader.read();
+      clearTimeout(timer);
       if (done) break;
       hash.update(value);
       received += value.length;
@@ -74,9 +115,10 @@ async function fetchArchive(url: string, dest: string, md5: string, quiet: boole
       progress.tick(value.length);
     }
   } catch (err) {
+    clearTimeout(timer);
     await file.close();
     rmSync(part, { force: true });
-    throw new Error(`Downloading ${url} broke off after ${received} bytes (${(err as Error).message}): run it again.`);
+    throw new Error(`Downloading ${url} broke off after ${received} bytes (${why || (err as Error).message}): run it again.`);
   } finally {
     progress.stop();
   }
@@ -108,9 +150,12 @@ async function extractArchive(archive: string, dir: string): Promise<void> {
     }
     const problem = cifar10DirProblem(unpacked);
     if (problem) throw new Cifar10DataError(`The archive ${archive} is incomplete: ${problem}`);
-    // Whatever was there (partial or damaged) moves into the work folder and goes with it.
-    if (existsSync(dir)) renameSync(dir, join(work, "previous"));
-    renameSync(unpacked, dir);
+    // Only the data files are replaced (each with one rename); anything else in the folder stays.
+    mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(unpacked)) {
+      rmSync(join(dir, `${name}.gz`), { force: true }); // a stale compressed copy would shadow nothing, but would confuse
+      renameSync(join(unpacked, name), join(dir, name));
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -136,19 +181,28 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<st
       say(`CIFAR-10 is already present and valid in ${dir}`);
       return dir;
     }
-    say(`CIFAR-10 in ${dir} is incomplete (${problem.split(":")[0]}); fetching it again.`);
+    say(`CIFAR-10 in ${dir} is not usable, so it is fetched again. ${problem}`);
   }
 
   const dataDir = dirname(dir);
   mkdirSync(dataDir, { recursive: true });
-  const archive = join(dataDir, ARCHIVE_NAME);
-  if (existsSync(archive) && (await md5File(archive)) === md5) {
-    say(`Reusing the verified archive ${archive}`);
-  } else {
-    say(`Downloading ${url} to ${archive}`);
-    await fetchArchive(url, archive, md5, quiet);
+  // One download per folder at a time; a lock left by a killed download is taken over.
+  const lock = lockFolder(dataDir, `downloading CIFAR-10 into ${dir}`, ".cifar10-download.lock");
+  try {
+    removeStaleParts(dataDir);
+    const archive = join(dataDir, ARCHIVE_NAME);
+    const cached = existsSync(archive) ? await md5File(archive) : undefined;
+    if (cached === md5) {
+      say(`Reusing the verified archive ${archive}`);
+    } else {
+      if (cached !== undefined) say(`${archive} is there but its MD5 is ${cached}, not ${md5}: it is damaged or another file, so a fresh copy replaces it.`);
+      say(`Downloading ${url} to ${archive}`);
+      await fetchArchive(url, archive, md5, quiet, { connectMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, stallMs: options.stallTimeoutMs ?? STALL_TIMEOUT_MS });
+    }
+    await extractArchive(archive, dir);
+  } finally {
+    lock.release();
   }
-  await extractArchive(archive, dir);
   say(`CIFAR-10 extracted to ${dir}`);
   return dir;
 }

@@ -33,12 +33,12 @@ function readRecord(path: string): LockRecord | undefined {
 }
 
 /**
- * Claim `dir` for one writer: creates `dir/.lock` exclusively, naming this process. A lock whose
+ * Claim `dir` for one writer: creates `dir/<name>` (default `.lock`) exclusively, naming this process. A lock whose
  * process is gone (same host) is stale and taken over; a live one is an error naming its holder.
  */
-export function lockFolder(dir: string, purpose: string): FolderLock {
+export function lockFolder(dir: string, purpose: string, name = ".lock"): FolderLock {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, ".lock");
+  const path = join(dir, name);
   const mine: LockRecord = { pid: process.pid, host: hostname(), purpose, since: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

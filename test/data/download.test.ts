@@ -16,6 +16,8 @@ import { md5File } from "../../src/data/checksum";
 import { Cifar10DataError } from "../../src/data/errors";
 import { CIFAR10_CLASSES } from "../../src/data/classes";
 import { initBackend } from "../../src/backend/init";
+import { lockFolder } from "../../src/util/folder-lock";
+import { spawnSync } from "node:child_process";
 
 const FILES = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
 const REPO = resolve(__dirname, "../..");
@@ -52,6 +54,12 @@ before(async () => {
 
   server = createServer((req, res) => {
     requests.push(req.url ?? "");
+    if (req.url === "/silent.tar.gz") return; // never answers
+    if (req.url === "/stall.tar.gz") {
+      res.writeHead(200, { "content-length": 1_000_000, "content-type": "application/gzip" });
+      res.write(Buffer.alloc(4096)); // then nothing more
+      return;
+    }
     if (req.url !== "/cifar-10-binary.tar.gz") {
       res.writeHead(404).end("not here");
       return;
@@ -64,6 +72,7 @@ before(async () => {
 });
 
 after(async () => {
+  server?.closeAllConnections();
   await new Promise((ok) => server?.close(ok));
   rmSync(root, { recursive: true, force: true });
 });
@@ -155,4 +164,58 @@ test("`npm run data`'s script downloads with progress, says where, and next time
   const second = await run([], { CIFAR10_DIR: dir });
   assert.ok(second.stdout.includes(`already present and valid in ${dir}`), second.stdout);
   assert.ok(second.stdout.includes(`CIFAR-10 files are in ${dir}`));
+});
+
+test("a server that never answers, or stalls mid-transfer, fails within its time-out and leaves no partial file", async () => {
+  const dataDir = join(root, "timeouts");
+  const t0 = Date.now();
+  await assert.rejects(
+    downloadCifar10({ dataDir, url: `${baseUrl}/silent.tar.gz`, md5: archiveMd5, quiet: true, connectTimeoutMs: 300 }),
+    /Could not reach .*silent\.tar\.gz \(no answer within 0\.3 s\)/,
+  );
+  await assert.rejects(
+    downloadCifar10({ dataDir, url: `${baseUrl}/stall.tar.gz`, md5: archiveMd5, quiet: true, stallTimeoutMs: 300 }),
+    /broke off after 4096 bytes \(no data for 0\.3 s\): run it again/,
+  );
+  assert.ok(Date.now() - t0 < 10_000, "both gave up quickly");
+  assert.deepEqual(leftovers(dataDir), [], "no part file, no lock");
+});
+
+test("a damaged folder: only the data files are replaced; a stale part file and a bad hand-placed archive are dealt with and said", async () => {
+  const dataDir = join(root, "repair");
+  const dir = join(dataDir, "cifar-10-batches-bin");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "my-notes.txt"), "mine");
+  writeFileSync(join(dir, "batches.meta.txt"), CIFAR10_CLASSES.join("\n") + "\n");
+  writeFileSync(join(dir, "data_batch_1.bin"), "short");
+  writeFileSync(join(dataDir, "cifar-10-binary.tar.gz"), "not the archive");
+  const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
+  writeFileSync(join(dataDir, `cifar-10-binary.tar.gz.part-${dead}`), "half");
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (line: string) => void lines.push(line);
+  try {
+    await downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5 });
+  } finally {
+    console.log = log;
+  }
+  assert.equal(readFileSync(join(dir, "my-notes.txt"), "utf8"), "mine", "unrelated files stay");
+  assert.equal(statSync(join(dir, "data_batch_1.bin")).size, 30_730_000);
+  assert.deepEqual(leftovers(dataDir), [], "the stale part file is gone");
+  const text = lines.join("\n");
+  assert.match(text, /is not usable, so it is fetched again\. .*data_batch_1\.bin holds 5 bytes, expected 30,730,000/, "the whole reason, not cut at a colon");
+  assert.match(text, /cifar-10-binary\.tar\.gz is there but its MD5 is [0-9a-f]{32}, not [0-9a-f]{32}: it is damaged or another file/);
+});
+
+test("two downloads into one folder: the second is refused while the first holds the lock", async () => {
+  const dataDir = join(root, "locked");
+  const held = lockFolder(dataDir, "another download", ".cifar10-download.lock");
+  try {
+    await assert.rejects(
+      downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5, quiet: true }),
+      new RegExp(`in use by process ${process.pid} .*another download`),
+    );
+  } finally {
+    held.release();
+  }
 });
