@@ -9,7 +9,7 @@ export function locateDataFile(dir: string, name: string): string {
   for (const candidate of [join(dir, name), join(dir, `${name}.gz`)]) {
     if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
   }
-  const where = existsSync(dir) ? ` in ${dir}` : `: the folder ${dir} does not exist`;
+  const where = !existsSync(dir) ? `: the folder ${dir} does not exist` : !statSync(dir).isDirectory() ? `: ${dir} is a file, not a folder` : ` in ${dir}`;
   throw new Cifar10DataError(`CIFAR-10 file ${name} (or ${name}.gz) not found${where}. To fix it, ${FIX_HINT}.`);
 }
 

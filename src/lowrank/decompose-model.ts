@@ -159,6 +159,14 @@ function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): { layer: t
   const chosen = named
     ? model.layers.filter((l) => named.includes(l.name))
     : eligibleConvLayers(model);
+  if (chosen.length === 0 && !named) {
+    const convs = model.layers.filter((l) => /Conv/.test(l.getClassName()));
+    const reasons = convs.map((l) => `'${l.name}': ${ineligibility(l) ?? "a 1×1 conv (no vertical/horizontal split)"}`);
+    throw new Error(
+      `No layer of model '${model.name}' can be decomposed${reasons.length ? ` (${reasons.join("; ")})` : ": it has no convolution"}. ` +
+        "The method needs a Conv2D with a d×d kernel, d > 1.",
+    );
+  }
   return chosen.map((layer) => {
     const [kh, kw, C, N] = layer.getWeights()[0].shape;
     const limit = maxRank({ inC: C, outC: N, kh, kw });

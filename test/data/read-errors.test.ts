@@ -116,3 +116,9 @@ test("a batch that differs from the official file by one pixel byte is named wit
   rmSync(join(dir, "data_batch_2.bin"));
   assert.equal(readCifar10Raw(dir).train.labels.length, 50_000, "the official .gz beside it reads");
 });
+
+test("a data 'folder' that is a file is named as such, not as a missing file", () => {
+  const file = join(root, "not-a-folder");
+  writeFileSync(file, "x");
+  assert.throws(() => readCifar10Raw(file), (err: Error) => err.message.includes(`${file} is a file, not a folder`) && HINT.test(err.message));
+});

@@ -232,11 +232,10 @@ test("unsupported or unknown layers named in a plan are refused with the reason"
   assert.deepEqual(low.layers.map((r) => r.name), ["ok"]);
   low.model.dispose();
   const once = decomposeModel(model, { ranks: { ok: 3 } });
-  const again = decomposeModel(once, { energy: 0.5 });
-  assert.equal(again.getLayer("ok").getClassName(), "LowRankConv2D", "rules skip layers already decomposed");
-  assert.throws(() => decomposeModel(again, { ranks: { ok: 2 } }), /'ok': it is already a LowRankConv2D/);
+  // Nothing left to decompose: a rule says so rather than returning an unchanged copy.
+  assert.throws(() => decomposeModel(once, { energy: 0.5 }), /No layer of model .* can be decomposed \(.*'ok': it is already a LowRankConv2D\)/);
+  assert.throws(() => decomposeModel(once, { ranks: { ok: 2 } }), /'ok': it is already a LowRankConv2D/);
   once.dispose();
-  again.dispose();
   model.dispose();
 });
 
@@ -252,4 +251,22 @@ test("no tensors leak: 100 decompositions of a tiny model", () => {
   assert.equal(tf.memory().numTensors, start);
   x.dispose();
   model.dispose();
+});
+
+test("a rule-based plan on a model with nothing to decompose says why, layer by layer", () => {
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 1, name: "pointwise" }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, name: "depthwise" }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 2 }),
+    ],
+  });
+  for (const plan of [{ speedup: 2 }, { energy: 0.9 }]) {
+    assert.throws(
+      () => decomposeModel(m, plan),
+      /No layer of model '.*' can be decomposed \('pointwise': a 1×1 conv \(no vertical\/horizontal split\); 'depthwise': depthwise convolutions have one filter per input channel.*\)\. The method needs a Conv2D with a d×d kernel, d > 1\./,
+    );
+  }
+  m.dispose();
 });
