@@ -214,6 +214,31 @@ export async function saveCheckpoint(
   return dir;
 }
 
+/**
+ * Remove what a writer killed mid-save left in `checkpointDir`: temporary files of atomic writes and
+ * epoch folders newer than latest.json's (never completed). Call only while holding the folder's lock.
+ */
+export function removeIncompleteCheckpoints(checkpointDir: string): string[] {
+  if (!existsSync(checkpointDir)) return [];
+  const removed: string[] = [];
+  const latest = latestCheckpoint(checkpointDir);
+  const isTemp = (f: string) => /^\..+\.tmp-\d+-\d+$/.test(f);
+  for (const f of readdirSync(checkpointDir)) {
+    const path = join(checkpointDir, f);
+    const epoch = /^epoch-(\d+)$/.exec(f);
+    if (isTemp(f) || (epoch && (!latest || Number(epoch[1]) > latest.epoch))) {
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    } else if (epoch) {
+      for (const g of readdirSync(path).filter(isTemp)) {
+        rmSync(join(path, g), { force: true });
+        removed.push(join(path, g));
+      }
+    }
+  }
+  return removed;
+}
+
 /** The last complete checkpoint in the folder, if any. */
 export function latestCheckpoint(checkpointDir: string): Latest | undefined {
   const path = join(checkpointDir, "latest.json");

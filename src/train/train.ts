@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { batches, type Cifar10Split } from "../data";
 import { lockFolder, type FolderLock } from "../util/folder-lock";
-import { copyWeights, jsonSafe, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { copyWeights, jsonSafe, loadCheckpoint, removeIncompleteCheckpoints, saveCheckpoint } from "./checkpoint";
 import { fingerprintDifferences, runFingerprint, type RunFingerprint } from "./fingerprint";
 import { correctCount, crossEntropy, evaluate, outputsProbabilities } from "./evaluate";
 import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
@@ -145,7 +145,10 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
   let lock: FolderLock | undefined;
 
   try {
-    if (o.checkpointDir) lock = lockFolder(o.checkpointDir, `training ${model.name}`);
+    if (o.checkpointDir) {
+      lock = lockFolder(o.checkpointDir, `training ${model.name}`);
+      removeIncompleteCheckpoints(o.checkpointDir); // what a killed run was writing
+    }
     if (o.resume && o.checkpointDir) {
       const ckpt = await loadCheckpoint(o.checkpointDir);
       if (ckpt) {
