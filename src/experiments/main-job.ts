@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { initBackend, type BackendInfo } from "../backend/init";
 import type { ProfileName } from "../config/profile";
@@ -143,7 +144,13 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
   const checkpointsDir = prepareCheckpointsDir(o.checkpointsDir);
   log(`[main] profile ${o.profile}, model ${o.model}, results → ${outDir}`);
 
-  const data: Cifar10 = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download });
+  let data: Cifar10;
+  try {
+    data = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download });
+  } catch (err) {
+    if (readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true, force: true }); // nothing written: no empty results folder
+    throw err;
+  }
   log(`[main] CIFAR-10: ${data.train.size} train / ${data.test.size} test images from ${data.dir}`);
   const trainData = { train: data.train, test: data.test };
   const models: tf.LayersModel[] = [];

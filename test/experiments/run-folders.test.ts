@@ -64,7 +64,9 @@ test("bad targets and folders fail in seconds, before any data is read", async (
   const file = join(base, "file");
   writeFileSync(file, "x");
   await assert.rejects(runMainJob(options({ checkpointsDir: file })), /--checkpoints .* is a file/);
-  // Valid arguments get as far as the data, which is missing here.
-  await assert.rejects(runMainJob(options({})), /CIFAR-10/);
+  // Valid arguments get as far as the data, which is missing here; no empty results folder is left.
+  const out = join(base, "valid-run");
+  await assert.rejects(runMainJob(options({ outDir: out })), /CIFAR-10/);
+  assert.equal(existsSync(out), false);
   assert.ok(Date.now() - t0 < 30_000, "all refused quickly");
 });
