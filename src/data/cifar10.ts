@@ -127,7 +127,7 @@ export async function loadCifar10(options: Cifar10Options = {}): Promise<Cifar10
     raw = readCifar10Raw(dir, options.checksums);
   } catch (err) {
     if (!options.download || !(err instanceof Cifar10DataError)) throw err;
-    await downloadCifar10({ dir, quiet: options.quiet, url: options.url, md5: options.md5, force: true }); // already known to be missing or damaged
+    await downloadCifar10({ dir, quiet: options.quiet, url: options.url, md5: options.md5, checksums: options.checksums, force: true }); // already known to be missing or damaged
     raw = readCifar10Raw(dir, options.checksums);
   }
   return cifar10FromRaw(raw, options);

@@ -7,13 +7,15 @@ import {
   ARCHIVE_NAME,
   BATCHES_DIR_NAME,
   CIFAR10_MD5,
+  CIFAR10_SHA256,
   CIFAR10_URL,
   TEST_FILE_NAME,
   TRAIN_FILE_NAMES,
 } from "./format";
 import { Cifar10DataError } from "./errors";
 import { resolveCifar10Dir } from "./locate";
-import { readBatchFile } from "./read-batch";
+import { locateDataFile, readBatchFile } from "./read-batch";
+import { verifyDataFile, type Checksums } from "./verify";
 import { readClassNames } from "./raw";
 import { md5File } from "./checksum";
 import { createProgress } from "./progress";
@@ -32,6 +34,8 @@ export interface DownloadOptions {
   quiet?: boolean;
   /** Extract again even when the folder already checks out (a verified cached archive is still reused). */
   force?: boolean;
+  /** Expected SHA-256 of each batch's contents (default the official ones; false for synthetic test archives). */
+  checksums?: Checksums;
   /** Give up when the server has not answered within this many ms (default 30,000). */
   connectTimeoutMs?: number;
   /** Give up when no data has arrived for this many ms mid-transfer (default 60,000). */
@@ -41,11 +45,11 @@ export interface DownloadOptions {
 const CONNECT_TIMEOUT_MS = 30_000;
 const STALL_TIMEOUT_MS = 60_000;
 
-/** Why the folder is not usable, or undefined when every file is there with the right size and labels. */
-export function cifar10DirProblem(dir: string): string | undefined {
+/** Why the folder is not usable, or undefined when every file is there with the right size, labels and contents. */
+export function cifar10DirProblem(dir: string, checksums: Checksums = CIFAR10_SHA256): string | undefined {
   try {
     readClassNames(dir);
-    for (const name of [...TRAIN_FILE_NAMES, TEST_FILE_NAME]) readBatchFile(dir, name);
+    for (const name of [...TRAIN_FILE_NAMES, TEST_FILE_NAME]) verifyDataFile(locateDataFile(dir, name), name, readBatchFile(dir, name), checksums);
     return undefined;
   } catch (err) {
     if (err instanceof Cifar10DataError) return err.message;
@@ -136,7 +140,7 @@ async function fetchArchive(url: string, dest: string, md5: string, quiet: boole
 }
 
 /** Unpack the archive next to `dir`, check every file, then swap it in with one rename. */
-async function extractArchive(archive: string, dir: string): Promise<void> {
+async function extractArchive(archive: string, dir: string, checksums: Checksums): Promise<void> {
   const work = mkdtempSync(join(dirname(dir), ".cifar10-extract-"));
   try {
     try {
@@ -148,7 +152,7 @@ async function extractArchive(archive: string, dir: string): Promise<void> {
     if (!existsSync(unpacked)) {
       throw new Cifar10DataError(`${archive} has no ${BATCHES_DIR_NAME}/ folder: it is not the CIFAR-10 binary archive. Delete it and run \`npm run data\` again.`);
     }
-    const problem = cifar10DirProblem(unpacked);
+    const problem = cifar10DirProblem(unpacked, checksums);
     if (problem) throw new Cifar10DataError(`The archive ${archive} is incomplete: ${problem}`);
     // Only the data files are replaced (each with one rename); anything else in the folder stays.
     mkdirSync(dir, { recursive: true });
@@ -175,8 +179,9 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<st
   };
   const dir = options.dir ? resolve(options.dir) : options.dataDir ? join(resolve(options.dataDir), BATCHES_DIR_NAME) : resolveCifar10Dir();
 
+  const checksums = options.checksums ?? CIFAR10_SHA256;
   if (!options.force && existsSync(dir)) {
-    const problem = cifar10DirProblem(dir);
+    const problem = cifar10DirProblem(dir, checksums);
     if (!problem) {
       say(`CIFAR-10 is already present and valid in ${dir}`);
       return dir;
@@ -199,7 +204,7 @@ export async function downloadCifar10(options: DownloadOptions = {}): Promise<st
       say(`Downloading ${url} to ${archive}`);
       await fetchArchive(url, archive, md5, quiet, { connectMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, stallMs: options.stallTimeoutMs ?? STALL_TIMEOUT_MS });
     }
-    await extractArchive(archive, dir);
+    await extractArchive(archive, dir, checksums);
   } finally {
     lock.release();
   }

@@ -82,7 +82,7 @@ const leftovers = (dir: string) => readdirSync(dir).filter((f) => f.startsWith("
 test("downloads, verifies and extracts the archive; then finds it present, and reuses the cached archive", async () => {
   const dataDir = join(root, "data");
   const url = `${baseUrl}/cifar-10-binary.tar.gz`;
-  const dir = await downloadCifar10({ dataDir, url, md5: archiveMd5, quiet: true });
+  const dir = await downloadCifar10({ dataDir, url, md5: archiveMd5, quiet: true, checksums: false });
   assert.equal(dir, join(dataDir, "cifar-10-batches-bin"));
   assert.equal(requests.length, 1);
   for (const name of FILES) {
@@ -97,7 +97,7 @@ test("downloads, verifies and extracts the archive; then finds it present, and r
   const log = console.log;
   console.log = (line: string) => void lines.push(line);
   try {
-    assert.equal(await downloadCifar10({ dataDir, url, md5: archiveMd5 }), dir);
+    assert.equal(await downloadCifar10({ dataDir, url, md5: archiveMd5, checksums: false }), dir);
   } finally {
     console.log = log;
   }
@@ -106,7 +106,7 @@ test("downloads, verifies and extracts the archive; then finds it present, and r
 
   // A damaged file: the verified archive is reused (no request) and the folder is replaced whole.
   truncateSync(join(dir, "data_batch_2.bin"), 1000);
-  await downloadCifar10({ dataDir, url, md5: archiveMd5, quiet: true });
+  await downloadCifar10({ dataDir, url, md5: archiveMd5, quiet: true, checksums: false });
   assert.equal(requests.length, 1);
   assert.equal(statSync(join(dir, "data_batch_2.bin")).size, 30_730_000);
   assert.deepEqual(leftovers(dataDir), []);
@@ -125,7 +125,7 @@ test("an MD5 mismatch is an error and leaves nothing behind", async () => {
 
 test("HTTP errors and malformed md5 are reported clearly", async () => {
   await assert.rejects(
-    downloadCifar10({ dataDir: join(root, "http"), url: `${baseUrl}/missing.tar.gz`, md5: archiveMd5, quiet: true }),
+    downloadCifar10({ dataDir: join(root, "http"), url: `${baseUrl}/missing.tar.gz`, md5: archiveMd5, quiet: true, checksums: false }),
     /Downloading http:\/\/127\.0\.0\.1:\d+\/missing\.tar\.gz failed: HTTP 404/,
   );
   await assert.rejects(
@@ -156,12 +156,12 @@ test("`npm run data`'s script downloads with progress, says where, and next time
       env: { ...process.env, ...env },
     });
   const dir = join(root, "script", "cifar-10-batches-bin");
-  const first = await run(["--dir", dir, "--url", `${baseUrl}/cifar-10-binary.tar.gz`, "--md5", archiveMd5]);
+  const first = await run(["--dir", dir, "--url", `${baseUrl}/cifar-10-binary.tar.gz`, "--md5", archiveMd5, "--no-checksums"]);
   assert.match(first.stdout, /\rDownloading cifar-10-binary\.tar\.gz: 100% /, "a non-TTY progress line");
   assert.ok(first.stdout.includes(`CIFAR-10 files are in ${dir}`), first.stdout);
   assert.equal(statSync(join(dir, "test_batch.bin")).size, 30_730_000);
   // CIFAR10_DIR picks the folder when no option does.
-  const second = await run([], { CIFAR10_DIR: dir });
+  const second = await run(["--no-checksums"], { CIFAR10_DIR: dir });
   assert.ok(second.stdout.includes(`already present and valid in ${dir}`), second.stdout);
   assert.ok(second.stdout.includes(`CIFAR-10 files are in ${dir}`));
 });
@@ -170,11 +170,11 @@ test("a server that never answers, or stalls mid-transfer, fails within its time
   const dataDir = join(root, "timeouts");
   const t0 = Date.now();
   await assert.rejects(
-    downloadCifar10({ dataDir, url: `${baseUrl}/silent.tar.gz`, md5: archiveMd5, quiet: true, connectTimeoutMs: 300 }),
+    downloadCifar10({ dataDir, url: `${baseUrl}/silent.tar.gz`, md5: archiveMd5, quiet: true, connectTimeoutMs: 300, checksums: false }),
     /Could not reach .*silent\.tar\.gz \(no answer within 0\.3 s\)/,
   );
   await assert.rejects(
-    downloadCifar10({ dataDir, url: `${baseUrl}/stall.tar.gz`, md5: archiveMd5, quiet: true, stallTimeoutMs: 300 }),
+    downloadCifar10({ dataDir, url: `${baseUrl}/stall.tar.gz`, md5: archiveMd5, quiet: true, stallTimeoutMs: 300, checksums: false }),
     /broke off after 4096 bytes \(no data for 0\.3 s\): run it again/,
   );
   assert.ok(Date.now() - t0 < 10_000, "both gave up quickly");
@@ -195,7 +195,7 @@ test("a damaged folder: only the data files are replaced; a stale part file and 
   const log = console.log;
   console.log = (line: string) => void lines.push(line);
   try {
-    await downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5 });
+    await downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5, checksums: false });
   } finally {
     console.log = log;
   }
@@ -212,7 +212,7 @@ test("two downloads into one folder: the second is refused while the first holds
   const held = lockFolder(dataDir, "another download", ".cifar10-download.lock");
   try {
     await assert.rejects(
-      downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5, quiet: true }),
+      downloadCifar10({ dataDir, url: `${baseUrl}/cifar-10-binary.tar.gz`, md5: archiveMd5, quiet: true, checksums: false }),
       new RegExp(`in use by process ${process.pid} .*another download`),
     );
   } finally {
