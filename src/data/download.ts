@@ -19,7 +19,7 @@ import { verifyDataFile, type Checksums } from "./verify";
 import { readClassNames } from "./raw";
 import { md5File } from "./checksum";
 import { createProgress } from "./progress";
-import { lockFolder } from "../util/folder-lock";
+import { lockFolder, processAlive } from "../util/folder-lock";
 
 export interface DownloadOptions {
   /** Parent folder: the batches land in `<dataDir>/cifar-10-batches-bin`, the archive in `<dataDir>`. */
@@ -62,17 +62,7 @@ function removeStaleParts(dataDir: string): void {
   for (const f of readdirSync(dataDir)) {
     const m = new RegExp(`^${ARCHIVE_NAME.replace(/\./g, "\\.")}\\.part-(\\d+)$`).exec(f);
     if (!m) continue;
-    const pid = Number(m[1]);
-    let alive = pid === process.pid;
-    if (!alive) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === "EPERM";
-      }
-    }
-    if (!alive) rmSync(join(dataDir, f), { force: true });
+    if (!processAlive(Number(m[1]))) rmSync(join(dataDir, f), { force: true });
   }
 }
 

@@ -15,7 +15,8 @@ interface LockRecord {
   since: string;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this id runs on this machine. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -66,7 +67,7 @@ export function lockFolder(dir: string, purpose: string, name = ".lock"): Folder
           return Infinity;
         }
       })();
-      const stale = held ? held.host === mine.host && !alive(held.pid) : ageMs > 10_000;
+      const stale = held ? held.host === mine.host && !processAlive(held.pid) : ageMs > 10_000;
       if (!stale) {
         const who = held ? `process ${held.pid} on ${held.host} (${held.purpose}, since ${held.since})` : "another process (unreadable lock)";
         throw new Error(`${dir} is in use by ${who}: wait for it to finish or use another folder. If no such process runs, delete ${path}.`);
