@@ -60,20 +60,8 @@ function panel(w: Float64Array, m: number, n: number, k0: number, nb: number, d:
       w[r * n + p] -= s;
     }
     // Left reflector for column p.
-    let sigma2 = 0;
-    for (let r = p + 1; r < m; r++) sigma2 += w[r * n + p] * w[r * n + p];
-    const alpha = w[p * n + p];
-    let tq = 0;
-    if (sigma2 === 0) {
-      d[p] = alpha;
-    } else {
-      const mu = Math.sqrt(alpha * alpha + sigma2);
-      const v0 = alpha <= 0 ? alpha - mu : -sigma2 / (alpha + mu);
-      tq = (2 * v0 * v0) / (sigma2 + v0 * v0);
-      const inv = 1 / v0;
-      for (let r = p + 1; r < m; r++) w[r * n + p] *= inv;
-      d[p] = mu;
-    }
+    const [tq, dp] = reflector(w, p * n + p, (p + 1) * n + p, m - p - 1, n);
+    d[p] = dp;
     tauQ[p] = tq;
     w[p * n + p] = 1;
     if (p === n - 1) break;
@@ -113,20 +101,8 @@ function panel(w: Float64Array, m: number, n: number, k0: number, nb: number, d:
       for (let c = p + 1; c < n; c++) w[po + c] -= f * w[o + c];
     }
     // Right reflector for row p.
-    let rs2 = 0;
-    for (let c = p + 2; c < n; c++) rs2 += w[po + c] * w[po + c];
-    const beta = w[po + p + 1];
-    let tp = 0;
-    if (rs2 === 0) {
-      e[p] = beta;
-    } else {
-      const mu = Math.sqrt(beta * beta + rs2);
-      const v0 = beta <= 0 ? beta - mu : -rs2 / (beta + mu);
-      tp = (2 * v0 * v0) / (rs2 + v0 * v0);
-      const inv = 1 / v0;
-      for (let c = p + 2; c < n; c++) w[po + c] *= inv;
-      e[p] = mu;
-    }
+    const [tp, ep] = reflector(w, po + p + 1, po + p + 2, n - p - 2, 1);
+    e[p] = ep;
     tauP[p] = tp;
     w[po + p + 1] = 1;
 
@@ -157,6 +133,23 @@ function panel(w: Float64Array, m: number, n: number, k0: number, nb: number, d:
 }
 
 /** out[c] += Σ_{r0 ≤ r < r1} coef[r]·w[r, c] for c0 ≤ c < c1: eight rows per pass over out. */
+/**
+ * Householder reflector H = I − τ·v·vᵀ, v = [1, x/v₀], that maps [α, x] to [β, 0] (LAPACK's dlarfg with
+ * β ≥ 0): α is w[alphaAt], x the `count` entries of w from `at`, `stride` apart, scaled in place to
+ * v's tail. Returns [τ, β]; τ = 0 (H = I) when x is already zero.
+ */
+function reflector(w: Float64Array, alphaAt: number, at: number, count: number, stride: number): [number, number] {
+  let sigma2 = 0;
+  for (let i = 0, j = at; i < count; i++, j += stride) sigma2 += w[j] * w[j];
+  const alpha = w[alphaAt];
+  if (sigma2 === 0) return [0, alpha];
+  const mu = Math.sqrt(alpha * alpha + sigma2);
+  const v0 = alpha <= 0 ? alpha - mu : -sigma2 / (alpha + mu);
+  const inv = 1 / v0;
+  for (let i = 0, j = at; i < count; i++, j += stride) w[j] *= inv;
+  return [(2 * v0 * v0) / (sigma2 + v0 * v0), mu];
+}
+
 function rowCombination(w: Float64Array, n: number, coef: Float64Array, r0: number, r1: number, c0: number, c1: number, out: Float64Array): void {
   let r = r0;
   for (; r + 7 < r1; r += 8) {
