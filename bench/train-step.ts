@@ -19,12 +19,13 @@ export interface TrainStepResult {
   steps: number;
 }
 
-/** vggSmall as the full profile trains it (SGD Nesterov, wd 5e-4); the reference CNN with Adam. */
-function setup(model: BenchModel): { net: tf.LayersModel; options: Partial<TrainOptions> } {
+/** vggSmall as the full profile trains it (SGD Nesterov, wd 5e-4); the reference CNN with Adam. One epoch, constant rate, silent. */
+function setup(model: BenchModel, batchSize: number): { net: tf.LayersModel; options: TrainOptions } {
+  const common = { epochs: 1, batchSize, lrSchedule: "constant", progress: "none" } as const;
   if (model === "vgg-small") {
-    return { net: vggSmall({ widths: [32, 64, 128], seed: 1 }), options: { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 } };
+    return { net: vggSmall({ widths: [32, 64, 128], seed: 1 }), options: { ...common, optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 } };
   }
-  return { net: referenceCnn(), options: { optimizer: "adam", learningRate: 1e-3 } };
+  return { net: referenceCnn(), options: { ...common, optimizer: "adam", learningRate: 1e-3 } };
 }
 
 function randomSplit(n: number, seed: number) {
@@ -36,20 +37,12 @@ function randomSplit(n: number, seed: number) {
 }
 
 export async function benchTrainStep(opts: { model: BenchModel; batch: number; warmup: number; steps: number }): Promise<TrainStepResult> {
-  const { net, options } = setup(opts.model);
+  const { net, options } = setup(opts.model, opts.batch);
   const total = opts.warmup + opts.steps + 1;
   const split = randomSplit(opts.batch * total, 7);
   const stamps: number[] = [];
   try {
-    await train(net, { train: split }, {
-      ...options,
-      epochs: 1,
-      batchSize: opts.batch,
-      learningRate: options.learningRate as number,
-      lrSchedule: "constant",
-      progress: "none",
-      onStep: () => stamps.push(performance.now()),
-    });
+    await train(net, { train: split }, { ...options, onStep: () => stamps.push(performance.now()) });
   } finally {
     split.dispose();
     net.dispose();
@@ -61,10 +54,9 @@ export async function benchTrainStep(opts: { model: BenchModel; batch: number; w
 
 /** Kernel time of one training step by kernel name, and the step's wall time. */
 export async function profileStep(model: BenchModel, batch: number): Promise<{ wallMs: number; kernelMs: number; rows: { name: string; ms: number; calls: number }[] }> {
-  const { net, options } = setup(model);
+  const { net, options } = setup(model, batch);
   const split = randomSplit(batch * 4, 3);
-  const run = (steps: number) =>
-    train(net, { train: split }, { ...options, epochs: 1, batchSize: batch, learningRate: options.learningRate as number, lrSchedule: "constant", progress: "none", maxStepsPerEpoch: steps });
+  const run = (steps: number) => train(net, { train: split }, { ...options, maxStepsPerEpoch: steps });
   try {
     await run(3);
     const t0 = performance.now();

@@ -57,10 +57,12 @@ export function cifar10DirProblem(dir: string, checksums: Checksums = CIFAR10_SH
   }
 }
 
+const PART_FILE = new RegExp(`^${ARCHIVE_NAME.replace(/\./g, "\\.")}\\.part-(\\d+)$`);
+
 /** Partial downloads (`<archive>.part-<pid>`) left by processes that no longer run. */
 function removeStaleParts(dataDir: string): void {
   for (const f of readdirSync(dataDir)) {
-    const m = new RegExp(`^${ARCHIVE_NAME.replace(/\./g, "\\.")}\\.part-(\\d+)$`).exec(f);
+    const m = PART_FILE.exec(f);
     if (!m) continue;
     if (!processAlive(Number(m[1]))) rmSync(join(dataDir, f), { force: true });
   }
@@ -147,7 +149,7 @@ async function extractArchive(archive: string, dir: string, checksums: Checksums
     // Only the data files are replaced (each with one rename); anything else in the folder stays.
     mkdirSync(dir, { recursive: true });
     for (const name of readdirSync(unpacked)) {
-      rmSync(join(dir, `${name}.gz`), { force: true }); // a stale compressed copy would shadow nothing, but would confuse
+      rmSync(join(dir, `${name}.gz`), { force: true }); // so the folder holds one copy of each file, the verified one
       renameSync(join(unpacked, name), join(dir, name));
     }
   } finally {

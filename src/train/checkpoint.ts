@@ -22,13 +22,13 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }
 
-const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+const QUANTIZED_BYTES = { uint8: 1, uint16: 2, float16: 2 } as const;
 
 /** Bytes a weights manifest says its data file holds. */
 function manifestBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
   return specs.reduce((sum, s) => {
-    const dtype = s.quantization?.dtype ?? s.dtype;
-    return sum + (BYTES_PER_ELEMENT[dtype] ?? 4) * s.shape.reduce((a, b) => a * b, 1);
+    const bytes = s.quantization ? QUANTIZED_BYTES[s.quantization.dtype] : tf.util.bytesPerElement(s.dtype as tf.DataType);
+    return sum + bytes * tf.util.sizeFromShape(s.shape);
   }, 0);
 }
 
@@ -218,9 +218,8 @@ export async function saveCheckpoint(
  * Remove what a writer killed mid-save left in `checkpointDir`: temporary files of atomic writes and
  * epoch folders newer than latest.json's (never completed). Call only while holding the folder's lock.
  */
-export function removeIncompleteCheckpoints(checkpointDir: string): string[] {
-  if (!existsSync(checkpointDir)) return [];
-  const removed: string[] = [];
+export function removeIncompleteCheckpoints(checkpointDir: string): void {
+  if (!existsSync(checkpointDir)) return;
   const latest = latestCheckpoint(checkpointDir);
   const isTemp = (f: string) => /^\..+\.tmp-\d+-\d+$/.test(f);
   for (const f of readdirSync(checkpointDir)) {
@@ -228,15 +227,10 @@ export function removeIncompleteCheckpoints(checkpointDir: string): string[] {
     const epoch = /^epoch-(\d+)$/.exec(f);
     if (isTemp(f) || (epoch && (!latest || Number(epoch[1]) > latest.epoch))) {
       rmSync(path, { recursive: true, force: true });
-      removed.push(path);
     } else if (epoch) {
-      for (const g of readdirSync(path).filter(isTemp)) {
-        rmSync(join(path, g), { force: true });
-        removed.push(join(path, g));
-      }
+      for (const g of readdirSync(path).filter(isTemp)) rmSync(join(path, g), { force: true });
     }
   }
-  return removed;
 }
 
 /** The last complete checkpoint in the folder, if any. */

@@ -56,6 +56,11 @@ function metrics(v: StepValues): string {
   return `loss ${v.loss.toFixed(4)} · acc ${(100 * v.accuracy).toFixed(1)}% · ${Math.round(v.imagesPerSecond)} img/s · lr ${v.lr.toPrecision(3)}`;
 }
 
+/** The line that closes an epoch: duration, last step's metrics, and the caller's summary. */
+function doneLine(head: string, seconds: number, last: StepValues | undefined, summary: string): string {
+  return `${head} done in ${formatDuration(seconds)}${last ? ` · ${metrics(last)}` : ""}${summary ? ` · ${summary}` : ""}`;
+}
+
 const silent: EpochProgress = { update: () => undefined, end: () => undefined };
 
 class LineProgress implements ProgressReporter {
@@ -93,7 +98,7 @@ class LineProgress implements ProgressReporter {
       },
       end: (summary) => {
         const elapsed = (this.now() - start) / 1000;
-        this.write(`${head} done in ${formatDuration(elapsed)}${last ? ` · ${metrics(last)}` : ""}${summary ? ` · ${summary}` : ""}`, true);
+        this.write(doneLine(head, elapsed, last, summary), true);
       },
     };
   }
@@ -116,7 +121,7 @@ class EpochLineProgress implements ProgressReporter {
       },
       end: (summary) => {
         const elapsed = (this.now() - start) / 1000;
-        this.stream.write(`${this.label}epoch ${epoch}/${epochs} done in ${formatDuration(elapsed)}${last ? ` · ${metrics(last)}` : ""}${summary ? ` · ${summary}` : ""}\n`);
+        this.stream.write(`${doneLine(`${this.label}epoch ${epoch}/${epochs}`, elapsed, last, summary)}\n`);
       },
     };
   }
