@@ -12,13 +12,14 @@
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { PAIR_RANKS, RESULT_MARKER, type BackendBenchResult } from "./backend-bench";
 import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult, type PeerTrainResult } from "./peers";
 import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults } from "./report";
 import { benchSvd } from "./svd";
+import { machineDescription } from "../src/util/machine";
 
 interface Plan {
   backend: "tensorflow" | "wasm" | "cpu";
@@ -64,13 +65,13 @@ async function main(): Promise<void> {
   const runs = o.quick ? 2 : 7;
   const started = new Date();
   const loadBefore = load();
-  console.log(`npm run bench — ${started.toISOString()}; ${cpus()[0]?.model?.trim()} ×${cpus().length}; load average before: ${loadBefore}`);
+  console.log(`npm run bench — ${started.toISOString()}; ${machineDescription()}; load average before: ${loadBefore}`);
   console.log(`Training: batch 64, random data, median of ${steps} steps after 3 warm-up. Inference: batch 128, median of ${runs} runs.\n`);
 
   const plans: Plan[] = [
     { backend: "tensorflow", args: ["--vgg", "--forward", "--train-steps", String(steps), "--conv-runs", String(runs)] },
     { backend: "wasm", args: ["--train-steps", String(o.quick ? 3 : 6), "--conv-runs", String(runs)] },
-    // ≈0.2 GFLOP/s: batch 128 would take close to a minute per run.
+    // Pure JS is far too slow for batch 128.
     { backend: "cpu", args: ["--no-train", "--conv-batch", "8", "--conv-runs", "3"] },
   ];
   const wanted = new Set(o.backends.split(","));

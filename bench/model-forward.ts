@@ -6,7 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { convCost, lowRankCost, LowRankConv2D, type ConvSpec } from "../src/lowrank";
-import { convSpecOfLayer, measureLayerSpeedup, timeIt } from "../src/measure";
+import { convSpecOfLayer, lowRankConvs } from "../src/lowrank";
+import { measureLayerSpeedup, timeIt } from "../src/measure";
 import { vggSmall } from "../src/models";
 
 export const BENCH_WIDTHS = [32, 64, 128];
@@ -52,7 +53,7 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
     for (const s of opts.speedups) {
       const variant = `${s}x`;
       // bn "none": the model's own BN layer stays after each pair, as decomposeModel leaves it.
-      const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: { speedup: s, bn: "none" } });
+      const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: lowRankConvs({ speedup: s, bn: "none" }) });
       const ranks: Record<string, number> = {};
       let macs = 0;
       for (const [name, spec] of specs) {

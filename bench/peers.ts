@@ -267,8 +267,8 @@ async function runPeer<R extends PeerResultBase>(peer: PeerName, args: string[],
         TF_CPP_MIN_LOG_LEVEL: "2",
         OMP_NUM_THREADS: threads,
         MKL_NUM_THREADS: threads,
-        // Idle OpenMP threads (torch) sleep instead of spinning: on a machine shared with other work a
-        // spinning 2-thread torch step measured 3-4x slower (and noisier); nothing measurable when idle.
+        // Idle OpenMP threads (torch) sleep instead of spinning: spinning threads slow every step down
+        // whenever other work shares the machine.
         OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? "PASSIVE",
         PYTHONDONTWRITEBYTECODE: "1",
       },

@@ -10,7 +10,7 @@ import { loadavg } from "node:os";
 import { singularValues, svd } from "../src/lowrank/svd";
 import type { Matrix } from "../src/lowrank/matrix";
 import { formatSvd } from "./report";
-import { median } from "./timing";
+import { median } from "../src/measure/time-it";
 
 export interface SvdTimes {
   /** Median seconds of a full SVD (all min(m, n) singular vector pairs). */

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { createSplit } from "../src/data";
 import { referenceCnn, vggSmall } from "../src/models";
 import { train, type TrainOptions } from "../src/train";
-import { median } from "./timing";
+import { median } from "../src/measure/time-it";
 
 export type BenchModel = "vgg-small" | "reference-cnn";
 

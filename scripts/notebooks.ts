@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Command } from "commander";
-import { profileName } from "../src/config/profile";
+import { profileName } from "../src/profiles";
 import { writeFileAtomic } from "../src/util/atomic-write";
 
 export const REPO_ROOT = resolve(__dirname, "..");

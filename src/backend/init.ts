@@ -5,6 +5,7 @@ import { installNativeBatchNormLayer } from "./batch-norm-layer";
 import { installHalvingMaxPoolGrad } from "./max-pool-grad";
 import { installBatchNormInferenceKernel } from "./native-batch-norm";
 import { registerWasmKernels } from "./wasm-kernels";
+import { machineDescription } from "../util/machine";
 
 export type BackendName = "tensorflow" | "wasm" | "cpu";
 export const BACKEND_NAMES: readonly BackendName[] = ["tensorflow", "wasm", "cpu"];
@@ -22,14 +23,9 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
-function machineDescription(): string {
-  const list = cpus();
-  return `${list[0]?.model?.trim() ?? "unknown CPU"} ×${list.length}`;
-}
-
 /** Load the native tfjs-node package (installed as the optional alias `tfjs-node-native`). */
 function tryLoadNative(): string | undefined {
-  // Quiet TensorFlow's banner; oneDNN is off by default on AMD CPUs and is ≈25% faster for conv.
+  // Quiet TensorFlow's banner; oneDNN is off by default on AMD CPUs and is the faster conv path (RESULTS.md).
   process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
   process.env.TF_ENABLE_ONEDNN_OPTS ??= "1";
   try {
@@ -51,8 +47,12 @@ function nativeTensorflowVersion(): string | undefined {
   }
 }
 
+/** Compute threads of a backend: native TensorFlow uses every core; tfjs forces wasm threads off under Node, and cpu is one thread. */
+export function backendThreads(name: string): number {
+  return name === "tensorflow" ? cpus().length : 1;
+}
+
 async function activate(name: BackendName): Promise<BackendInfo | undefined> {
-  const cores = cpus().length;
   if (name === "tensorflow") {
     const pkg = tryLoadNative();
     if (!pkg || !tf.findBackendFactory("tensorflow")) return undefined;
@@ -62,7 +62,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     installNativeActivationGradients();
     installHalvingMaxPoolGrad();
     const tfv = nativeTensorflowVersion();
-    return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: cores, machine: machineDescription() };
+    return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: backendThreads(name), machine: machineDescription() };
   }
   if (name === "wasm") {
     try {
@@ -73,11 +73,10 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     if (!(await tf.setBackend("wasm"))) return undefined;
     const added = registerWasmKernels();
     const extra = added.length ? `, +${added.length} project kernels` : "";
-    // tfjs forces wasm threads off under Node: one thread.
-    return { name, version: `tfjs ${tf.version_core}, wasm SIMD${extra}`, threads: 1, machine: machineDescription() };
+    return { name, version: `tfjs ${tf.version_core}, wasm SIMD${extra}`, threads: backendThreads(name), machine: machineDescription() };
   }
   if (!(await tf.setBackend("cpu"))) return undefined;
-  return { name, version: `tfjs ${tf.version_core}, pure JS`, threads: 1, machine: machineDescription() };
+  return { name, version: `tfjs ${tf.version_core}, pure JS`, threads: backendThreads(name), machine: machineDescription() };
 }
 
 /**

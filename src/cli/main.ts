@@ -2,8 +2,8 @@
 // `npm start [-- flags]`: the headless pipeline (train → decompose → fine-tune → sweep → report).
 import { Command, InvalidArgumentError, Option } from "commander";
 import { join } from "node:path";
-import { PROFILE_NAMES, profileName } from "../config/profile";
-import { runMainJob } from "../experiments/main-job";
+import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
+import { runMainJob } from "../pipeline/main-job";
 import { uniqueRunId } from "../experiments/run-folders";
 import { MODEL_NAMES, type ModelName } from "../models";
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     .addOption(new Option("--model <name>", "network to train").choices([...MODEL_NAMES]).default("vgg-small"))
     .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
     .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
-    .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep", numberList, [1.5, 2, 3, 4, 6])
+    .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep (default: the profile's)", numberList)
     .option("--epochs <n>", "baseline training epochs (default: the profile's)", positiveInt)
     .option("--scratch-epochs <n>", "epochs of the low-rank network trained from scratch (default: the profile's)", positiveInt)
     .option("--fine-tune-epochs <n>", "fine-tuning epochs after decomposition (default: the profile's)", positiveInt)
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     model: opts.model as ModelName,
     speedup: opts.speedup,
     rank: opts.rank,
-    sweepSpeedups: opts.sweepSpeedups,
+    sweepSpeedups: opts.sweepSpeedups ?? profileSettings(profile).sweepSpeedups,
     sweep: opts.sweep,
     fromScratch: opts.fromScratch,
     retrain: Boolean(opts.retrain),

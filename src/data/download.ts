@@ -18,7 +18,7 @@ import { locateDataFile, readBatchFile } from "./read-batch";
 import { verifyDataFile, type Checksums } from "./verify";
 import { readClassNames } from "./raw";
 import { md5File } from "./checksum";
-import { createProgress } from "./progress";
+import { createTransferProgress as createProgress } from "../util/progress";
 import { lockFolder, processAlive } from "../util/folder-lock";
 
 export interface DownloadOptions {

@@ -1,3 +1,8 @@
+// The main job's steps, each callable from a notebook; src/pipeline composes them.
+export * from "./baseline";
+export * from "./decompose-fine-tune";
+export * from "./low-rank-twin";
 export * from "./rank-sweep";
-export * from "./figures";
-export * from "./main-job";
+export * from "./run-folders";
+export * from "./summary";
+export * from "./sweeps";

@@ -1,13 +1,35 @@
 import * as tf from "@tensorflow/tfjs";
-import { decomposeModelWithReport, eligibleConvLayers, type DecompositionPlan, type LayerDecompositionReport } from "../lowrank";
+import {
+  decomposeModelWithReport,
+  eligibleConvLayers,
+  RankUnreachableError,
+  scalarRank,
+  type DecompositionPlan,
+  type LayerDecompositionReport,
+} from "../lowrank";
 import { measureLayerSpeedup } from "../measure/layer-speedup";
 import { timeModel } from "../measure/model-profile";
-import type { SweepRow } from "../plot/types";
 import { evaluate } from "../train/evaluate";
 import { train, type TrainData, type TrainOptions } from "../train/train";
 
-/** The points of a sweep: explicit ranks, energy fractions kept, or theoretical speed-up targets. */
-export type SweepPoints = { ranks: number[] } | { energies: number[] } | { speedups: number[] };
+/** One (layer, rank) point of a rank sweep. Accuracies are fractions in [0, 1]. */
+export interface SweepRow {
+  layer: string;
+  rank: number;
+  /** ‖W − W_K‖_F / ‖W‖_F of the layer's kernel. */
+  relError: number;
+  /** Test accuracy with the layer replaced by its rank-K replacement, before fine-tuning. */
+  accuracyBefore?: number;
+  /** Test accuracy after fine-tuning the low-rank network. */
+  accuracyAfter?: number;
+  /** MACs(original) / MACs(replacement). */
+  theoreticalSpeedup: number;
+  /** time(original) / time(replacement), forward pass. */
+  measuredSpeedup?: number;
+}
+
+/** The points of a sweep: one rank rule per value (a rank in every swept layer, an energy fraction kept, a speed-up target). */
+export type SweepPoints = { rank: number[] } | { energy: number[] } | { speedup: number[] };
 
 export interface RankSweepOptions {
   /** "each": every layer alone, the rest dense (default). "all": every point applied to all layers at once. */
@@ -26,20 +48,15 @@ export interface RankSweepOptions {
   onSkip?: (layers: string[], reason: string) => void;
 }
 
+const POINT_KINDS = ["rank", "energy", "speedup"] as const;
+
 /** Plans, one per point, for one layer (mode "each") or for all of `layers` at once (mode "all"). */
 function plansFor(points: SweepPoints, layers: string[]): DecompositionPlan[] {
-  if ("ranks" in points) {
-    return points.ranks.map((k) => ({ ranks: Object.fromEntries(layers.map((l) => [l, k])) }));
-  }
-  if ("energies" in points) return points.energies.map((energy) => ({ energy, layers }));
-  if ("speedups" in points) return points.speedups.map((speedup) => ({ speedup, layers }));
-  throw new Error("rankSweep: points must be { ranks: [...] }, { energies: [...] } or { speedups: [...] }.");
-}
-
-function pointCount(points: SweepPoints): number {
-  const list = "ranks" in points ? points.ranks : "energies" in points ? points.energies : points.speedups;
-  if (!Array.isArray(list) || list.length === 0) throw new Error("rankSweep: give at least one sweep point.");
-  return list.length;
+  const kinds = POINT_KINDS.filter((k) => (points as Record<string, unknown>)[k] !== undefined);
+  if (kinds.length !== 1) throw new Error("rankSweep: points must be one of { rank: [...] }, { energy: [...] } or { speedup: [...] }.");
+  const values = (points as Record<string, unknown>)[kinds[0]];
+  if (!Array.isArray(values) || values.length === 0) throw new Error("rankSweep: give at least one sweep point.");
+  return values.map((v) => ({ [kinds[0]]: v, layers }) as DecompositionPlan);
 }
 
 /**
@@ -48,7 +65,7 @@ function pointCount(points: SweepPoints): number {
  * short fine-tune, and the theoretical and measured forward speed-up. `model` is not changed.
  */
 export async function rankSweep(model: tf.LayersModel, data: TrainData & { test: NonNullable<TrainData["test"]> }, options: RankSweepOptions): Promise<SweepRow[]> {
-  pointCount(options.points);
+  plansFor(options.points, []); // validates the points before any work
   const eligible = eligibleConvLayers(model);
   const layers = options.layers ?? eligible.map((l) => l.name);
   for (const name of layers) {
@@ -71,7 +88,7 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
         decomposed = decomposeModelWithReport(model, plan);
       } catch (err) {
         // A thin layer (e.g. 3 input channels) cannot reach a high speed-up at any rank.
-        if (!("speedup" in plan) || !/No rank reaches/.test((err as Error).message)) throw err;
+        if (!(err instanceof RankUnreachableError)) throw err;
         options.onSkip?.(group, (err as Error).message);
         continue;
       }
@@ -117,9 +134,10 @@ async function rowsFor(
 ): Promise<SweepRow[]> {
   if (mode === "each") {
     const r = report[0];
-    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), r.rank, { batchSize: measure.batchSize }) : undefined;
+    const rank = scalarRank(r.rank, "rankSweep");
+    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), rank, { batchSize: measure.batchSize }) : undefined;
     return [
-      { layer: r.name, rank: r.rank, relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
+      { layer: r.name, rank, relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
     ];
   }
   // Whole network: MAC-weighted speed-up of the decomposed convs, and the measured whole-model ratio.
@@ -130,7 +148,7 @@ async function rowsFor(
     {
       layer: "all",
       // Ranks differ per layer under energy/speed-up rules: report their mean.
-      rank: Math.round(report.reduce((s, r) => s + r.rank, 0) / report.length),
+      rank: Math.round(report.reduce((s, r) => s + scalarRank(r.rank, "rankSweep"), 0) / report.length),
       relError: Math.sqrt(errSq / normSq),
       accuracyBefore,
       accuracyAfter,

@@ -1,3 +1,5 @@
+import { checkRank, type KernelSize } from "./rank-bounds";
+
 /**
  * Theoretical cost (multiply-adds and parameters, per image) of a dense d×d convolution and of its
  * low-rank replacement: a kh×1 "vertical" conv C→K followed by a 1×kw "horizontal" conv K→N.
@@ -14,13 +16,9 @@
  * Bias adds are not counted as MACs. `bias` (default false) only adds N parameters.
  */
 
-export interface ConvSpec {
+export interface ConvSpec extends KernelSize {
   inH: number;
   inW: number;
-  inC: number;
-  outC: number;
-  kh: number;
-  kw: number;
   strideH: number;
   strideW: number;
   padding: "same" | "valid";
@@ -71,21 +69,6 @@ export function convCost(spec: ConvSpec): LayerCost {
   const macs = outH * outW * spec.kh * spec.kw * spec.inC * spec.outC;
   const params = spec.kh * spec.kw * spec.inC * spec.outC + (spec.bias ? spec.outC : 0);
   return { macs, params, outH, outW };
-}
-
-/** Largest meaningful rank of a layer: min(C·kh, N·kw), the rank of its kernel matrix. */
-export function maxRank(spec: Pick<ConvSpec, "inC" | "outC" | "kh" | "kw">): number {
-  return Math.min(spec.inC * spec.kh, spec.outC * spec.kw);
-}
-
-function checkRank(spec: ConvSpec, rank: number): void {
-  const limit = maxRank(spec);
-  if (!Number.isInteger(rank) || rank < 1 || rank > limit) {
-    throw new Error(
-      `Rank must be an integer in 1..${limit} for a ${spec.kh}×${spec.kw} conv ${spec.inC}→${spec.outC} ` +
-        `(kernel matrix ${spec.inC * spec.kh}×${spec.outC * spec.kw}), got ${rank}.`,
-    );
-  }
 }
 
 /** Cost of the vertical/horizontal pair at rank K, per image, with each conv's share. */

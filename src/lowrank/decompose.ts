@@ -1,5 +1,6 @@
 import { checkKernel, describeKernel, HostKernel } from "./host-kernel";
 import { kernelToMatrix } from "./kernel-matrix";
+import { checkRank, kernelSize } from "./rank-bounds";
 import { singularValues, svdFactorize } from "./svd";
 
 export type { HostKernel } from "./host-kernel";
@@ -15,16 +16,6 @@ export interface Decomposition {
   /** ‖W − W̃‖²_F = sum of the discarded σ². */
   residual: number;
   rank: number;
-}
-
-function checkRank(shape: readonly number[], rank: number): void {
-  const [kh, kw, C, N] = shape;
-  const limit = Math.min(C * kh, N * kw);
-  if (!Number.isInteger(rank) || rank < 1 || rank > limit) {
-    throw new Error(
-      `Rank must be an integer in 1..${limit} for a ${describeKernel(shape)} (kernel matrix ${C * kh}×${N * kw}), got ${rank}.`,
-    );
-  }
 }
 
 /** Sum of σ_t² for t ≥ rank, added smallest first (no cancellation: every term is ≥ 0). */
@@ -48,7 +39,7 @@ function factorization(kernel: HostKernel): KernelFactorization {
   const [kh, kw, C, N] = shape;
   const f = svdFactorize(kernelToMatrix(kernel));
   const decompose = (K: number): Decomposition => {
-    checkRank(shape, K);
+    checkRank(kernelSize(shape), K);
     const { u, v } = f.vectors(K);
     const vertical = new Float64Array(kh * C * K);
     const horizontal = new Float64Array(kw * K * N);
@@ -102,7 +93,7 @@ export function factorizeKernel(kernel: HostKernel): KernelFactorization {
 export function decomposeKernel(kernel: HostKernel, rank: number): Decomposition {
   checkKernel(kernel);
   refusePointwise(kernel);
-  checkRank(kernel.shape, rank); // before the SVD: a bad rank fails fast
+  checkRank(kernelSize(kernel.shape), rank); // before the SVD: a bad rank fails fast
   return factorization(kernel).decompose(rank);
 }
 
@@ -114,7 +105,7 @@ export function decomposePointwise(kernel: HostKernel, rank: number): Decomposit
       `decomposePointwise needs a 1×1 kernel, got a ${describeKernel(kernel.shape)}: use decomposeKernel for kernels larger than 1×1.`,
     );
   }
-  checkRank(kernel.shape, rank);
+  checkRank(kernelSize(kernel.shape), rank);
   return factorization(kernel).decompose(rank);
 }
 

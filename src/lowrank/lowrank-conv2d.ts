@@ -1,13 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
 import { updateMovingAverage } from "../backend/batch-norm-layer";
 import { batchNormTraining } from "../backend/native-batch-norm";
+import { configPair } from "./conv-layer";
 import { outputSize } from "./cost";
-import { Decomposition } from "./decompose";
+import type { HostKernel } from "./host-kernel";
+import { BN_PLACEMENTS, type BnPlacement } from "./plan";
 import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
-
-/** Where the optional batch normalisation sits: between V and H, or after H (+bias) as in the authors' models. */
-export type BnPlacement = "none" | "between" | "after";
-export const BN_PLACEMENTS: readonly BnPlacement[] = ["none", "between", "after"];
 
 type Shape = (number | null)[];
 
@@ -43,12 +41,17 @@ export interface LowRankConv2DConfig {
 }
 
 function pair(value: number | number[] | undefined, fallback: number, what: string, layer: string): [number, number] {
-  const v = value ?? fallback;
-  const p = typeof v === "number" ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= 1)) {
+  let p: [number, number] | undefined;
+  try {
+    if (Array.isArray(value) && value.length !== 2) throw new Error("not a pair");
+    p = configPair(value ?? fallback, what, layer);
+  } catch {
+    p = undefined;
+  }
+  if (!p || !p.every((x) => Number.isInteger(x) && x >= 1)) {
     throw new Error(`LowRankConv2D '${layer}': ${what} must be a positive integer or [h, w], got ${JSON.stringify(value)}.`);
   }
-  return [p[0], p[1]];
+  return p;
 }
 
 /** Activations tf.fused.conv2d can apply itself. */
@@ -238,7 +241,7 @@ export function lowRankConv2D(config: LowRankConv2DConfig): LowRankConv2D {
  * set to the identity at inference (γ = 1, β = 0, mean 0, variance 1 − ε), so predictions stay exact
  * until fine-tuning changes them.
  */
-export function setLowRankWeights(layer: LowRankConv2D, decomposition: Decomposition, bias?: Float32Array | Float64Array | number[]): void {
+export function setLowRankWeights(layer: LowRankConv2D, decomposition: { vertical: HostKernel; horizontal: HostKernel }, bias?: Float32Array | Float64Array | number[]): void {
   if (!(layer instanceof LowRankConv2D)) throw new Error("setLowRankWeights expects a LowRankConv2D layer.");
   if (!layer.built) {
     throw new Error(`LowRankConv2D '${layer.name}' is not built yet: add it to a model (or call layer.apply) before setting weights.`);

@@ -46,11 +46,3 @@ export function matMul(a: Matrix, b: Matrix): Matrix {
   }
   return out;
 }
-
-/** Squared Frobenius norm. */
-export function frobeniusSquared(a: Matrix | Float64Array | Float32Array): number {
-  const d = "data" in a ? a.data : a;
-  let s = 0;
-  for (let i = 0; i < d.length; i++) s += d[i] * d[i];
-  return s;
-}

@@ -1,9 +1,31 @@
-import { ConvSpec, maxRank, theoreticalSpeedup } from "./cost";
+import { convCost, type ConvSpec } from "./cost";
+import type { FactorizationMethod, Rank } from "./factorization";
+import { tai } from "./methods/tai";
+
+/** A speed-up target no rank of a layer reaches (callers that skip such points catch this type). */
+export class RankUnreachableError extends Error {
+  constructor(
+    message: string,
+    readonly target: number,
+    /** The best speed-up any rank gives. */
+    readonly best: number,
+  ) {
+    super(message);
+    this.name = "RankUnreachableError";
+  }
+}
 
 /** Throw unless `fraction` is a valid energy fraction in (0, 1]. */
 export function checkEnergyFraction(fraction: number): void {
   if (!(typeof fraction === "number" && fraction > 0 && fraction <= 1)) {
     throw new Error(`Energy fraction must be in (0, 1], e.g. 0.9 to keep 90% of Σσ², got ${fraction}.`);
+  }
+}
+
+/** Throw unless `target` is a valid theoretical speed-up target: a finite number above 0. */
+export function checkSpeedupTarget(target: number): void {
+  if (!(typeof target === "number" && Number.isFinite(target) && target > 0)) {
+    throw new Error(`Target speedup must be a positive number, e.g. 2 for twice as fast, got ${target}.`);
   }
 }
 
@@ -33,21 +55,25 @@ export function rankForEnergy(singularValues: ArrayLike<number>, fraction: numbe
 }
 
 /**
- * Largest K whose theoretical speedup (dense MACs / low-rank MACs, see cost.ts) is at least `target`.
- * Throws when even K = 1 is too slow, naming the layer size and the best speedup available.
+ * The most expensive rank whose theoretical speed-up (dense MACs / the method's MACs, see cost.ts) is
+ * at least `target`. Throws RankUnreachableError when even the cheapest rank is too slow, naming the
+ * layer size and the best speed-up available.
  */
-export function rankForSpeedup(spec: ConvSpec, target: number): number {
-  if (!(typeof target === "number" && Number.isFinite(target) && target > 0)) {
-    throw new Error(`Target speedup must be a positive number, e.g. 2 for twice as fast, got ${target}.`);
+export function rankForSpeedup(spec: ConvSpec, target: number): number;
+export function rankForSpeedup(spec: ConvSpec, target: number, method: FactorizationMethod): Rank;
+export function rankForSpeedup(spec: ConvSpec, target: number, method: FactorizationMethod = tai): Rank {
+  checkSpeedupTarget(target);
+  const dense = convCost(spec).macs;
+  const ranks = method.ranks(spec);
+  // Cost grows with the rank, so the speed-up falls: scan from the most expensive rank down.
+  for (let i = ranks.length - 1; i >= 0; i--) {
+    if (dense / method.cost(spec, ranks[i]).macs >= target) return ranks[i];
   }
-  const limit = maxRank(spec);
-  // Low-rank MACs grow linearly with K, so the speedup falls with K: scan from the largest rank down.
-  for (let k = limit; k >= 1; k--) {
-    if (theoreticalSpeedup(spec, k) >= target) return k;
-  }
-  const best = theoreticalSpeedup(spec, 1);
-  throw new Error(
+  const best = dense / method.cost(spec, ranks[0]).macs;
+  throw new RankUnreachableError(
     `No rank reaches a ${target}× speedup for the ${spec.kh}×${spec.kw} conv ${spec.inC}→${spec.outC} ` +
-      `(input ${spec.inH}×${spec.inW}, stride ${spec.strideH}×${spec.strideW}): the best is ${best.toFixed(3)}× at rank 1.`,
+      `(input ${spec.inH}×${spec.inW}, stride ${spec.strideH}×${spec.strideW}): the best is ${best.toFixed(3)}× at rank ${JSON.stringify(ranks[0])}.`,
+    target,
+    best,
   );
 }

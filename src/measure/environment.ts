@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { cpus } from "node:os";
-import { backendInfo } from "../backend/init";
+import { backendInfo, backendThreads } from "../backend/init";
+import { machineDescription } from "../util/machine";
 
 /** Where a measurement was taken: recorded beside every timing. */
 export interface MeasureEnvironment {
@@ -15,17 +15,10 @@ export function measureEnvironment(): MeasureEnvironment {
   const info = backendInfo();
   const active = tf.getBackend();
   if (info && info.name === active) return { backend: info.name, version: info.version, threads: info.threads, machine: info.machine };
-  const list = cpus();
   return {
     backend: active,
     version: `tfjs ${tf.version_core}`,
-    // Only the native backend runs ops on several threads; wasm and cpu use one under Node.
-    threads: active === "tensorflow" ? list.length : 1,
-    machine: `${list[0]?.model?.trim() ?? "unknown CPU"} ×${list.length}`,
+    threads: backendThreads(active),
+    machine: machineDescription(),
   };
-}
-
-/** One line for subtitles and logs: "tensorflow, 2 thread(s), AMD EPYC ×2". */
-export function describeEnvironment(env: MeasureEnvironment = measureEnvironment()): string {
-  return `${env.backend}, ${env.threads} thread(s), ${env.machine}`;
 }

@@ -1,6 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { convCost, lowRankCost } from "../lowrank/cost";
-import { convSpecOfLayer, layerInputShape, rankOfLayer } from "./layer-spec";
+import { builderForLayer, convCost, convSpecOfLayer, layerInputShape } from "../lowrank";
 
 export type LayerKind = "conv" | "lowrank" | "dense" | "other";
 
@@ -12,19 +11,14 @@ export interface LayerCostInfo {
   macs: number;
 }
 
-/** Class names costed as a dense conv / as the low-rank V/H pair. */
-export const CONV_CLASSES = ["Conv2D"];
-export const LOWRANK_CLASSES = ["LowRankConv2D"];
-
 /** Parameters and theoretical multiply-adds per image of one built layer. */
 export function layerCost(layer: tf.layers.Layer): LayerCostInfo {
   const cls = layer.getClassName();
   if (!layer.built) throw new Error(`Layer '${layer.name}' is not built: connect it in a model with a known input shape before costing it.`);
   const params = layer.countParams();
-  if (CONV_CLASSES.includes(cls)) return { kind: "conv", params, macs: convCost(convSpecOfLayer(layer)).macs };
-  if (LOWRANK_CLASSES.includes(cls)) {
-    return { kind: "lowrank", params, macs: lowRankCost(convSpecOfLayer(layer), rankOfLayer(layer)).macs };
-  }
+  if (cls === "Conv2D") return { kind: "conv", params, macs: convCost(convSpecOfLayer(layer)).macs };
+  const builder = builderForLayer(layer);
+  if (builder) return { kind: "lowrank", params, macs: builder.method.cost(convSpecOfLayer(layer), builder.rankOf(layer)).macs };
   if (cls === "Dense") {
     const shape = layerInputShape(layer);
     const units = (layer.getConfig() as { units: number }).units;

@@ -1,8 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { convCost, lowRankCost, type ConvSpec } from "../lowrank/cost";
+import { convCost, convSpecOfLayer, layerBuilder, tai, type ConvSpec, type FactorizationMethod, type Rank } from "../lowrank";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
-import { CONV_CLASSES } from "./layer-cost";
-import { convSpecOfLayer } from "./layer-spec";
 import { timeIt, type TimeOptions } from "./time-it";
 
 export interface SpeedupOptions {
@@ -13,11 +11,13 @@ export interface SpeedupOptions {
 
 export interface LayerSpeedup {
   spec: ConvSpec;
-  rank: number;
+  rank: Rank;
+  /** The factorisation method timed (methods/). */
+  method: string;
   batchSize: number;
   /** Median forward time of the dense conv, ms. */
   originalMs: number;
-  /** Median forward time of the vertical + horizontal pair, ms. */
+  /** Median forward time of the method's replacement (tai: the vertical + horizontal pair), ms. */
   lowRankMs: number;
   measuredSpeedup: number;
   /** Multiply-add ratio from cost.ts. */
@@ -27,7 +27,7 @@ export interface LayerSpeedup {
 
 function specOf(original: tf.layers.Layer | ConvSpec): ConvSpec {
   if (original instanceof tf.layers.Layer) {
-    if (!CONV_CLASSES.includes(original.getClassName())) {
+    if (original.getClassName() !== "Conv2D") {
       throw new Error(`measureLayerSpeedup: layer '${original.name}' is a ${original.getClassName()}, not a Conv2D.`);
     }
     return convSpecOfLayer(original);
@@ -39,39 +39,43 @@ function specOf(original: tf.layers.Layer | ConvSpec): ConvSpec {
 }
 
 /**
- * Measured forward speedup of the rank-K vertical/horizontal pair over the dense conv, beside the
- * theoretical one. Both are built fresh with random weights of the right shapes (a layer is only
- * read for its shape) and run as bare conv ops, bias included when the spec has one.
+ * Measured forward speedup of the method's replacement at `rank` (default tai: the vertical/horizontal
+ * pair) over the dense conv, beside the theoretical one. Both are built fresh as layers (as a model
+ * runs them: the replacement's own call, bias included when the spec has one) with random weights of
+ * the right shapes; a layer passed in is only read for its shape.
  */
-export async function measureLayerSpeedup(original: tf.layers.Layer | ConvSpec, rank: number, opts: SpeedupOptions = {}): Promise<LayerSpeedup> {
+export async function measureLayerSpeedup(
+  original: tf.layers.Layer | ConvSpec,
+  rank: Rank,
+  opts: SpeedupOptions & { method?: FactorizationMethod } = {},
+): Promise<LayerSpeedup> {
   const spec = specOf(original);
+  const method = opts.method ?? tai;
   const batchSize = opts.batchSize ?? 128;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`measureLayerSpeedup: batchSize must be a positive integer, got ${batchSize}.`);
-  const dense = convCost(spec);
-  const pair = lowRankCost(spec, rank); // validates the rank against the layer's shape
+  method.checkRank(spec, rank);
   const { inH, inW, inC, outC, kh, kw, strideH, strideW, padding } = spec;
+  const common = { filters: outC, kernelSize: [kh, kw] as [number, number], strides: [strideH, strideW] as [number, number], padding, useBias: Boolean(spec.bias) };
+  const dense = tf.layers.conv2d({ ...common, kernelInitializer: "heNormal" });
+  const replacement = layerBuilder(method).createLayer({ ...common, name: `${method.name}_timed_${Date.now()}`, rank, bn: "none" });
   const x = tf.randomNormal([batchSize, inH, inW, inC]) as tf.Tensor4D;
-  const w = tf.randomNormal([kh, kw, inC, outC], 0, Math.sqrt(2 / (kh * kw * inC))) as tf.Tensor4D;
-  const v = tf.randomNormal([kh, 1, inC, rank], 0, Math.sqrt(1 / (kh * inC))) as tf.Tensor4D;
-  const h = tf.randomNormal([1, kw, rank, outC], 0, Math.sqrt(1 / (kw * rank))) as tf.Tensor4D;
-  const b = spec.bias ? tf.randomNormal([outC], 0, 0.01) : undefined;
-  const withBias = (y: tf.Tensor4D) => (b ? tf.add(y, b) : y);
   try {
-    const originalMs = (await timeIt(() => withBias(tf.conv2d(x, w, [strideH, strideW], padding)), opts.timing)).medianMs;
-    const lowRankMs = (
-      await timeIt(() => withBias(tf.conv2d(tf.conv2d(x, v, [strideH, 1], padding), h, [1, strideW], padding)), opts.timing)
-    ).medianMs;
+    const originalMs = (await timeIt(() => dense.apply(x) as tf.Tensor, opts.timing)).medianMs;
+    const lowRankMs = (await timeIt(() => replacement.apply(x) as tf.Tensor, opts.timing)).medianMs;
     return {
       spec,
       rank,
+      method: method.name,
       batchSize,
       originalMs,
       lowRankMs,
       measuredSpeedup: originalMs / lowRankMs,
-      theoreticalSpeedup: dense.macs / pair.macs,
+      theoreticalSpeedup: convCost(spec).macs / method.cost(spec, rank).macs,
       environment: measureEnvironment(),
     };
   } finally {
-    tf.dispose([x, w, v, h, ...(b ? [b] : [])]);
+    x.dispose();
+    dense.dispose();
+    replacement.dispose();
   }
 }

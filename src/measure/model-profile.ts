@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
 import { layerCost, type LayerKind } from "./layer-cost";
-import { layerInputShape } from "./layer-spec";
+import { layerInputShape } from "../lowrank";
 import { timeIt, type TimeOptions } from "./time-it";
 
 export interface LayerProfile {

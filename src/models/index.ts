@@ -4,7 +4,7 @@ import { referenceCnn } from "./reference-cnn";
 import { tinyCnn, type TinyCnnOptions } from "./tiny-cnn";
 import { vggSmall, type VggSmallOptions } from "./vgg-small";
 
-export { ConvNetBuilder, type BnPlacement, type LowRankOption } from "./conv-block";
+export { BN_MOMENTUM, ConvNetBuilder, type ConvFactory, type ConvRequest } from "./conv-block";
 export { nin, type NinOptions } from "./nin";
 export { referenceCnn } from "./reference-cnn";
 export { tinyCnn, type TinyCnnOptions } from "./tiny-cnn";

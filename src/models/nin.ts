@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { ConvNetBuilder, type LowRankOption } from "./conv-block";
+import { ConvNetBuilder, type ConvFactory } from "./conv-block";
 
 export interface NinOptions {
   /** Multiplies every hidden width (192, 160, 96 in the original). Default 1. */
@@ -10,7 +10,8 @@ export interface NinOptions {
   dropout?: number;
   inputShape?: [number, number, number];
   numClasses?: number;
-  lowRank?: LowRankOption;
+  /** Build some convs differently, e.g. low-rank from scratch: `lowRankConvs({ speedup: 2 })` (src/lowrank). */
+  lowRank?: ConvFactory;
   seed?: number;
 }
 

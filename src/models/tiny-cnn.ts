@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import { ConvNetBuilder, type LowRankOption } from "./conv-block";
+import { ConvNetBuilder, type ConvFactory } from "./conv-block";
 
 export interface TinyCnnOptions {
   /** Filters of its two 3×3 convs. Default [16, 32]. */
   widths?: [number, number];
   inputShape?: [number, number, number];
   numClasses?: number;
-  lowRank?: LowRankOption;
+  /** Build some convs differently, e.g. low-rank from scratch: `lowRankConvs({ speedup: 2 })` (src/lowrank). */
+  lowRank?: ConvFactory;
   /** Seeds the initialisers (reproducible weights). */
   seed?: number;
 }

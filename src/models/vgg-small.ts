@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { ConvNetBuilder, type LowRankOption } from "./conv-block";
+import { ConvNetBuilder, type ConvFactory } from "./conv-block";
 
 export interface VggSmallOptions {
   /** Filters per block; each block is `convsPerBlock` 3×3 convs then a 2×2 max-pool. Default [32, 64, 128]. */
@@ -12,7 +12,8 @@ export interface VggSmallOptions {
   denseUnits?: number;
   inputShape?: [number, number, number];
   numClasses?: number;
-  lowRank?: LowRankOption;
+  /** Build some convs differently, e.g. low-rank from scratch: `lowRankConvs({ speedup: 2 })` (src/lowrank). */
+  lowRank?: ConvFactory;
   seed?: number;
 }
 

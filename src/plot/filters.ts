@@ -1,4 +1,5 @@
-import { baseLayout, escapeHtml } from "./theme";
+import { escapeHtml } from "../util/html";
+import { baseLayout } from "./theme";
 import type { FilterComparison, Kernel4D, PlotlyFigure } from "./types";
 
 export interface FilterGridOptions {

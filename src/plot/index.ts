@@ -12,3 +12,8 @@ export * from "./plotly-html";
 export * from "./show";
 export * from "./browser";
 export * from "./png";
+export * from "./write-figures";
+export * from "./image-grid";
+export * from "./class-balance";
+export * from "./decomposition-steps";
+export * from "./fine-tune-stages";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { escapeHtml } from "./theme";
+import { escapeHtml } from "../util/html";
 import type { PlotlyFigure } from "./types";
 
 const PLOTLY_MODULE = "plotly.js-dist-min/plotly.min.js";

@@ -1,5 +1,6 @@
 import { groupByLayer } from "./group";
-import { axis, baseLayout, escapeHtml, layerColors, rankAxis, requireFinite, requireNonEmpty } from "./theme";
+import { escapeHtml } from "../util/html";
+import { axis, baseLayout, layerColors, rankAxis, requireFinite, requireNonEmpty } from "./theme";
 import type { PlotlyFigure, PlotlyTrace, SweepRow } from "./types";
 
 export interface ReconstructionErrorOptions {

@@ -44,8 +44,3 @@ export function show(figure: PlotlyFigure, opts: FigureDivOptions = {}): void {
   const title = figureTitle(figure) || "untitled figure";
   console.log(`[plot] "${title}" (${figure.data.length} trace(s)): interactive figures render in a tslab notebook; use exportFigure(figure, "name.png|svg|html") to save it.`);
 }
-
-/** Forget that plotly was inlined (e.g. after clearing all outputs), so the next show() inlines it again. */
-export function resetPlotlyInlining(): void {
-  delete (globalThis as SessionState)[INLINED];
-}

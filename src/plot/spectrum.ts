@@ -1,4 +1,5 @@
-import { axis, baseLayout, escapeHtml, layerColors, requireNonEmpty } from "./theme";
+import { escapeHtml } from "../util/html";
+import { axis, baseLayout, layerColors, requireNonEmpty } from "./theme";
 import type { PlotlyFigure, PlotlyTrace, Spectrum } from "./types";
 
 export interface SpectrumOptions {

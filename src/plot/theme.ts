@@ -1,3 +1,4 @@
+import { escapeHtml } from "../util/html";
 import type { PlotlyLayout } from "./types";
 
 /** Colour-blind-friendly categorical palette (Vega's "tableau10"). */
@@ -24,12 +25,6 @@ export function layerColors(layers: Iterable<string>, order?: readonly string[])
   const seen = naturalSort(layers);
   const ranked = order ? [...order, ...seen.filter((l) => !order.includes(l))] : seen;
   return new Map(seen.map((l) => [l, PALETTE[ranked.indexOf(l) % PALETTE.length]]));
-}
-
-/** "#RRGGBB" → "rgba(r,g,b,alpha)". */
-export function withAlpha(hex: string, alpha: number): string {
-  const n = Number.parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
 }
 
 export interface AxisOptions {
@@ -93,11 +88,6 @@ export function baseLayout(title: string, subtitle?: string): PlotlyLayout {
     hovermode: "closest",
     colorway: [...PALETTE],
   };
-}
-
-/** Plotly renders titles and hover text as a small HTML subset: escape user-provided names. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /** Throw a clear error for empty input instead of drawing an empty chart. */

@@ -1,5 +1,7 @@
-import { PALETTE, axis, baseLayout, escapeHtml, requireFinite, requireNonEmpty } from "./theme";
-import type { HistoryRow, PlotlyFigure, PlotlyTrace, TrainingRun } from "./types";
+import { escapeHtml } from "../util/html";
+import { PALETTE, axis, baseLayout, requireFinite, requireNonEmpty } from "./theme";
+import type { HistoryRow } from "../train/history";
+import type { PlotlyFigure, PlotlyTrace, TrainingRun } from "./types";
 
 export interface TrainingCurvesOptions {
   title?: string;

@@ -1,4 +1,5 @@
 /** Input rows for the figure builders, and the plain plotly figure they return. */
+import type { HistoryRow } from "../train/history";
 
 /** One plotly trace; kept loose because plotly's schema is huge, but every trace names its type. */
 export interface PlotlyTrace {
@@ -15,32 +16,8 @@ export interface PlotlyFigure {
   layout: PlotlyLayout;
 }
 
-/** One (layer, rank) point of a rank sweep. Accuracies are fractions in [0, 1]. */
-export interface SweepRow {
-  layer: string;
-  rank: number;
-  /** ‖W − W_K‖_F / ‖W‖_F of the layer's kernel. */
-  relError: number;
-  /** Test accuracy with the layer replaced by its rank-K pair, before fine-tuning. */
-  accuracyBefore?: number;
-  /** Test accuracy after fine-tuning the low-rank network. */
-  accuracyAfter?: number;
-  /** MACs(original) / MACs(V/H pair). */
-  theoreticalSpeedup: number;
-  /** time(original) / time(V/H pair), forward pass. */
-  measuredSpeedup?: number;
-}
-
-/** One epoch of training. Accuracies are fractions in [0, 1]. */
-export interface HistoryRow {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number;
-  testLoss?: number;
-  testAccuracy?: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+/** Sweep rows are made by rankSweep; figures read them. */
+export type { SweepRow } from "../experiments/rank-sweep";
 
 /** A named training history, e.g. "baseline" and "low-rank K=16". */
 export interface TrainingRun {

@@ -1,4 +1,5 @@
 /** A self-contained results page: run facts, tables and the exported figures. Pure: data in, HTML out. */
+import { escapeHtml } from "../util/html";
 
 export interface ReportTable {
   title: string;
@@ -21,9 +22,6 @@ export interface ReportContent {
   figures: ReportFigure[];
   notes?: string[];
 }
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 function formatCell(v: string | number | undefined): string {
   if (v === undefined || (typeof v === "number" && Number.isNaN(v))) return "–";

@@ -9,7 +9,13 @@ export type FineTuneSchedule = "all-at-once" | "layer-by-layer";
 /** Fine-tuning starts from trained weights, so it uses a smaller rate than training from scratch. */
 export const DEFAULT_FINE_TUNE_LEARNING_RATE = 0.01;
 
-export interface FineTuneOptions extends Omit<TrainOptions, "epochs" | "learningRate"> {
+/** How each fine-tune stage trains: train()'s options less `epochs` (set per stage), with a lower default rate. */
+export type FineTuneTraining = Omit<TrainOptions, "epochs" | "learningRate"> & {
+  /** Default DEFAULT_FINE_TUNE_LEARNING_RATE (0.01). */
+  learningRate?: number;
+};
+
+export interface FineTuneOptions {
   /** Which convs to decompose and at which rank (src/lowrank). */
   plan: DecompositionPlan;
   /**
@@ -24,8 +30,7 @@ export interface FineTuneOptions extends Omit<TrainOptions, "epochs" | "learning
   epochsPerLayer?: number;
   /** layer-by-layer: cap on the steps of each per-layer epoch (the final epochs are not capped by it). */
   stepsPerLayer?: number;
-  /** Default DEFAULT_FINE_TUNE_LEARNING_RATE (0.01). */
-  learningRate?: number;
+  training: FineTuneTraining;
 }
 
 export interface FineTuneStage {
@@ -63,18 +68,17 @@ async function stage(
   layers: string[],
   maxSteps?: number,
 ): Promise<FineTuneStage> {
-  const evalBatch = o.evalBatchSize ?? 256;
+  const t = o.training;
   const result: FineTuneStage = { layers, history: [] };
-  if (data.test) result.accuracyBefore = evaluate(model, data.test, evalBatch).accuracy;
+  if (data.test) result.accuracyBefore = evaluate(model, data.test, t.evalBatchSize ?? 256).accuracy;
   if (epochs > 0) {
-    const { plan: _plan, schedule: _schedule, epochsPerLayer: _perLayer, stepsPerLayer: _steps, ...trainOptions } = o;
-    const cap = [o.maxStepsPerEpoch, maxSteps].filter((v): v is number => v !== undefined);
+    const cap = [t.maxStepsPerEpoch, maxSteps].filter((v): v is number => v !== undefined);
     const r = await train(model, data, {
-      ...trainOptions,
+      ...t,
       maxStepsPerEpoch: cap.length ? Math.min(...cap) : undefined,
       epochs,
-      learningRate: o.learningRate ?? DEFAULT_FINE_TUNE_LEARNING_RATE,
-      label: layers.length === 1 ? [o.label, layers[0]].filter(Boolean).join(" · ") : o.label ?? "fine-tune",
+      learningRate: t.learningRate ?? DEFAULT_FINE_TUNE_LEARNING_RATE,
+      label: layers.length === 1 ? [t.label, layers[0]].filter(Boolean).join(" · ") : t.label ?? "fine-tune",
     });
     result.history = r.history.map((row) => ({ ...row, epoch: row.epoch + offset }));
   }
@@ -88,6 +92,7 @@ async function stage(
  * the two schedules). Returns a new model; `model` itself is not modified.
  */
 export async function fineTune(model: tf.LayersModel, data: TrainData, options: FineTuneOptions): Promise<FineTuneResult> {
+  if (!options?.training) throw new Error("fineTune needs `training` options (batchSize, optimizer, …), e.g. fineTuneOptions(settings) from src/profiles.");
   const schedule = options.schedule ?? "all-at-once";
   if (schedule === "all-at-once") {
     const epochs = options.epochs ?? 1;
@@ -104,7 +109,7 @@ export async function fineTune(model: tf.LayersModel, data: TrainData, options: 
   if (schedule !== "layer-by-layer") {
     throw new Error(`Unknown fine-tune schedule '${String(schedule)}': use "all-at-once" or "layer-by-layer".`);
   }
-  if (options.checkpointDir || options.resume) {
+  if (options.training.checkpointDir || options.training.resume) {
     throw new Error("Checkpoints/resume work with the all-at-once schedule only (each layer-by-layer stage is a different architecture).");
   }
   const perLayer = options.epochsPerLayer ?? 1;

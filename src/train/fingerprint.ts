@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { Cifar10Split } from "../data";
 import { splitSource } from "../data/split";
 import { resolveSchedule } from "./lr-schedule";
-import type { TrainData, TrainOptions } from "./train";
+import type { TrainData, TrainOptions } from "./train-options";
 
 /**
  * What shapes a training run's result, recorded in every checkpoint so a checkpoint is never resumed

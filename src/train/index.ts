@@ -1,11 +1,10 @@
-/** Training: the custom loop, evaluation, checkpoints, fine-tuning of decomposed nets, run profiles. */
+/** Training: the custom loop, evaluation, checkpoints, fine-tuning of decomposed nets. */
 export * from "./checkpoint";
 export * from "./evaluate";
 export * from "./fine-tune";
 export * from "./history";
 export * from "./lr-schedule";
 export * from "./optimizer";
-export * from "./profiles";
-export * from "./progress";
+export * from "../util/progress";
 export * from "./train";
 export * from "./fingerprint";

@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { median } from "../../bench/timing";
 import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison } from "../../bench/report";
 import type { BackendBenchResult } from "../../bench/backend-bench";
 
@@ -14,12 +13,6 @@ function result(backend: string, imagesPerSecond: number | undefined, gflops: nu
     train: imagesPerSecond === undefined ? undefined : { model: "reference-cnn", batch: 64, imagesPerSecond, stepMs: 64000 / imagesPerSecond, steps: 6 },
   };
 }
-
-test("median of odd and even lists, and an error for an empty one", () => {
-  assert.equal(median([5, 1, 3]), 3);
-  assert.equal(median([4, 1, 3, 2]), 2.5);
-  assert.throws(() => median([]), /at least one run/);
-});
 
 test("the report has a row per backend, the ratios between them, and the failures", () => {
   const text = formatReport([result("tensorflow", 150, 60), result("wasm", 50, 20), result("cpu", undefined, 0.5)], [{ backend: "gpu", reason: "not installed" }]);

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { batchNormTraining, hasNativeBatchNorm } from "../../src/backend/native-batch-norm";
-import { lowRankConv2D, type BnPlacement } from "../../src/lowrank/lowrank-conv2d";
+import { lowRankConv2D, } from "../../src/lowrank/lowrank-conv2d";
+import type { BnPlacement } from "../../src/lowrank/plan";
 
 let native = false;
 before(async () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runMainJob } from "../../src/experiments/main-job";
+import { runMainJob } from "../../src/pipeline/main-job";
 import { decodePng, greyVariance, isPng } from "../../src/plot/png";
 import { screenshot } from "../../src/plot/browser";
 import { readCsvRows } from "../../src/tables/csv";

@@ -25,7 +25,7 @@ after(() => {
 test("per-layer sweep: error falls and speed-up falls as rank grows; full rank keeps accuracy", async () => {
   const baseAcc = evaluate(model, data.test).accuracy;
   // conv2 is 16→32 with d=3: matrix (16·3)×(32·3), full rank 48.
-  const rows = await rankSweep(model, { train: data.train, test: data.test }, { layers: ["conv2"], points: { ranks: [2, 8, 48] }, fineTune: false, measure: { batchSize: 8 } });
+  const rows = await rankSweep(model, { train: data.train, test: data.test }, { layers: ["conv2"], points: { rank: [2, 8, 48] }, fineTune: false, measure: { batchSize: 8 } });
   assert.equal(rows.length, 3);
   assert.deepEqual(rows.map((r) => r.rank), [2, 8, 48]);
   assert.ok(rows.every((r) => r.layer === "conv2"));
@@ -41,7 +41,7 @@ test("all-layers sweep with a fine-tune budget: accuracy after is measured, tens
   const before = tf.memory().numTensors;
   const rows = await rankSweep(model, { train: data.train, test: data.test }, {
     mode: "all",
-    points: { speedups: [2] },
+    points: { speedup: [2] },
     fineTune: { epochs: 1, batchSize: 64, learningRate: 0.01, maxStepsPerEpoch: 5, progress: "none" },
     measure: false,
   });
@@ -54,14 +54,14 @@ test("all-layers sweep with a fine-tune budget: accuracy after is measured, tens
 });
 
 test("rankSweep refuses layers that cannot be decomposed and empty point lists", async () => {
-  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { layers: ["logits"], points: { ranks: [2] } }), /'logits' is not a decomposable d×d Conv2D/);
-  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { points: { ranks: [] } }), /at least one sweep point/);
+  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { layers: ["logits"], points: { rank: [2] } }), /'logits' is not a decomposable d×d Conv2D/);
+  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { points: { rank: [] } }), /at least one sweep point/);
 });
 
 test("targets that give the same ranks are measured once", async () => {
   // conv1 is 3→16 with d=3: K = 1 gives ≈7.6×, K = 2 ≈3.8×, so 5× and 7× both fall to K = 1; 20× is out of reach.
   const skipped: string[] = [];
-  const rows = await rankSweep(model, { train: data.train, test: data.test }, { layers: ["conv1"], points: { speedups: [5, 7, 20] }, fineTune: false, measure: false, onSkip: (_l, why) => skipped.push(why) });
+  const rows = await rankSweep(model, { train: data.train, test: data.test }, { layers: ["conv1"], points: { speedup: [5, 7, 20] }, fineTune: false, measure: false, onSkip: (_l, why) => skipped.push(why) });
   assert.equal(rows.length, 1);
   assert.equal(rows[0].rank, 1);
   assert.equal(skipped.length, 1);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runMainJob, type MainJobOptions } from "../../src/experiments/main-job";
+import { runMainJob, type MainJobOptions } from "../../src/pipeline/main-job";
 import { prepareCheckpointsDir, prepareOutDir, uniqueRunId } from "../../src/experiments/run-folders";
 import { tempDir } from "../train/fixtures";
 
@@ -55,10 +55,10 @@ test("bad targets and folders fail in seconds, before any data is read", async (
     ...o,
   });
   const t0 = Date.now();
-  await assert.rejects(runMainJob(options({ speedup: Infinity })), /finite number above 1/);
-  await assert.rejects(runMainJob(options({ speedup: 1 })), /finite number above 1/);
-  await assert.rejects(runMainJob(options({ speedup: 50 })), /Speed-up 50 is out of reach in layer 'conv1_1': No rank reaches .*Choose a smaller --speedup/);
-  await assert.rejects(runMainJob(options({ rank: 10 })), /Rank 10 does not fit every layer of vgg-small: layer 'conv1_1' has full rank 9/);
+  await assert.rejects(runMainJob(options({ speedup: Infinity })), /Target speedup must be a positive number/);
+  await assert.rejects(runMainJob(options({ speedup: 0 })), /Target speedup must be a positive number/);
+  await assert.rejects(runMainJob(options({ speedup: 50 })), /Speed-up 50 does not fit layer 'conv1_1' of vgg-small: No rank reaches .*Choose a smaller --speedup/);
+  await assert.rejects(runMainJob(options({ rank: 10 })), /Rank 10 does not fit layer 'conv1_1' of vgg-small: .*must be an integer in 1\.\.9, got 10\. Use a smaller --rank/);
   await assert.rejects(runMainJob(options({ sweepSpeedups: [2, NaN] })), /Sweep speed-ups must be finite positive numbers, got NaN/);
   await assert.rejects(runMainJob(options({ outDir: "" })), /--out\) is empty/);
   const file = join(base, "file");

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConvSpec, convCost, lowRankCost, maxRank, outputSize, paperSpeedup, theoreticalSpeedup } from "../../src/lowrank/cost";
+import { ConvSpec, convCost, lowRankCost, outputSize, paperSpeedup, theoreticalSpeedup } from "../../src/lowrank/cost";
+import { maxRank } from "../../src/lowrank/rank-bounds";
 
 const spec = (over: Partial<ConvSpec> = {}): ConvSpec => ({
   inH: 32, inW: 32, inC: 64, outC: 64, kh: 3, kw: 3, strideH: 1, strideW: 1, padding: "same", ...over,

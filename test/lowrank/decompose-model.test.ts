@@ -133,8 +133,9 @@ test("rule-based plans: energy and speedup ranks, restricted to `layers`; report
   const energy = decomposeModelWithReport(model, { energy: 0.9 });
   assert.deepEqual(energy.layers.map((r) => r.name), ["stem", "a", "b"], "1×1 'c' skipped by the rule");
   for (const r of energy.layers) {
-    const kept = r.singularValues.slice(0, r.rank).reduce((s, v) => s + v * v, 0);
-    const keptLess = r.singularValues.slice(0, r.rank - 1).reduce((s, v) => s + v * v, 0);
+    const [values, rank] = [r.singularValues!, r.rank as number];
+    const kept = values.slice(0, rank).reduce((s, v) => s + v * v, 0);
+    const keptLess = values.slice(0, rank - 1).reduce((s, v) => s + v * v, 0);
     assert.ok(kept >= 0.9 * r.energy && keptLess < 0.9 * r.energy, `${r.name}: smallest rank keeping 90%`);
     assert.ok(Math.abs(r.relativeError - Math.sqrt(r.residual / r.energy)) < 1e-12);
     assert.ok(r.relativeError <= Math.sqrt(0.1) + 1e-12);
@@ -150,7 +151,7 @@ test("rule-based plans: energy and speedup ranks, restricted to `layers`; report
   for (const r of speed.layers) {
     assert.equal(r.rank, rankForSpeedup(specs[r.name], 1.5));
     assert.equal(r.originalMacs, convCost(specs[r.name]).macs);
-    assert.equal(r.lowRankMacs, lowRankCost(specs[r.name], r.rank).macs);
+    assert.equal(r.lowRankMacs, lowRankCost(specs[r.name], r.rank as number).macs);
     assert.equal(r.theoreticalSpeedup, r.originalMacs / r.lowRankMacs);
     assert.ok(r.theoreticalSpeedup >= 1.5);
   }
@@ -221,7 +222,7 @@ test("unsupported or unknown layers named in a plan are refused with the reason"
     [{ ranks: { ok: 13 } }, /Rank for layer 'ok' \(3×3 conv 4→4, kernel matrix 12×12\) must be an integer in 1\.\.12, got 13/],
     [{ ranks: { ok: 0 } }, /got 0/],
     [{ speedup: 100 }, /No rank reaches a 100× speedup for the 3×3 conv 4→4/],
-    [{} as DecompositionPlan, /exactly one of 'ranks'.* got none/],
+    [{} as DecompositionPlan, /exactly one of 'ranks'.*got none/],
     [{ energy: 0.5, speedup: 2 } as unknown as DecompositionPlan, /got energy and speedup/],
     [{ energy: 0.5, bn: "before" } as unknown as DecompositionPlan, /bn must be one of none, between, after/],
     [{ energy: 1.5 }, /fraction must be in \(0, 1\]/],
@@ -265,7 +266,7 @@ test("a rule-based plan on a model with nothing to decompose says why, layer by 
   for (const plan of [{ speedup: 2 }, { energy: 0.9 }]) {
     assert.throws(
       () => decomposeModel(m, plan),
-      /No layer of model '.*' can be decomposed \('pointwise': a 1×1 conv \(no vertical\/horizontal split\); 'depthwise': depthwise convolutions have one filter per input channel.*\)\. The method needs a Conv2D with a d×d kernel, d > 1\./,
+      /No layer of model '.*' can be decomposed \('pointwise': it is a 1×1 conv \(no vertical\/horizontal split.*\); 'depthwise': depthwise convolutions have one filter per input channel.*\)\. The method needs a Conv2D with a d×d kernel, d > 1\./,
     );
   }
   m.dispose();

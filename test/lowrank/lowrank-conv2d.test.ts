@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { decomposeKernel, reconstructKernel } from "../../src/lowrank/decompose";
-import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type BnPlacement } from "../../src/lowrank/lowrank-conv2d";
+import { LowRankConv2D, lowRankConv2D, setLowRankWeights, } from "../../src/lowrank/lowrank-conv2d";
+import type { BnPlacement } from "../../src/lowrank/plan";
 import { randomKernel } from "./fixtures";
 
 before(async () => {

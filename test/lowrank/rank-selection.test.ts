@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ConvSpec, maxRank, theoreticalSpeedup } from "../../src/lowrank/cost";
+import { ConvSpec, theoreticalSpeedup } from "../../src/lowrank/cost";
+import { maxRank } from "../../src/lowrank/rank-bounds";
 import { rankForEnergy, rankForSpeedup } from "../../src/lowrank/rank-selection";
 
 test("rankForEnergy: smallest K keeping the fraction of Σσ²", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { layerCost } from "../../src/measure/layer-cost";
-import { convSpecOfLayer } from "../../src/measure/layer-spec";
+import { convSpecOfLayer } from "../../src/lowrank";
 import { LowRankConv2D } from "../../src/lowrank/lowrank-conv2d";
 
 before(async () => {

@@ -2,7 +2,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
-import { convCost, lowRankCost, rankForSpeedup, type ConvSpec } from "../../src/lowrank";
+import { convCost, lowRankConvs, lowRankCost, rankForSpeedup, type ConvSpec } from "../../src/lowrank";
 import { buildModel, MODEL_NAMES, nin, tinyCnn, vggSmall } from "../../src/models";
 
 before(async () => {
@@ -88,7 +88,7 @@ test("nin: the paper's mlpconv layout (5×5, 1×1, 1×1 | 5×5, 1×1, 1×1 | 3×
 });
 
 test("lowRank.ranks builds exactly the named convs as LowRankConv2D at those ranks", () => {
-  const m = vggSmall({ widths: [8, 16, 32], lowRank: { ranks: { conv1_2: 3, conv3_1: 5 } } });
+  const m = vggSmall({ widths: [8, 16, 32], lowRank: lowRankConvs({ ranks: { conv1_2: 3, conv3_1: 5 } }) });
   const lowRank = m.layers.filter((l) => l.getClassName() === "LowRankConv2D");
   assert.deepEqual(lowRank.map((l) => [l.name, l.getConfig().rank]), [["conv1_2", 3], ["conv3_1", 5]]);
   // Vertical d×1 (C→K) then horizontal 1×d (K→N) kernels.
@@ -101,7 +101,7 @@ test("lowRank.ranks builds exactly the named convs as LowRankConv2D at those ran
 
 test("lowRank.speedup picks each layer's rank from the cost model: every d×d conv ≥ the target", () => {
   const target = 2;
-  const m = nin({ widthMultiplier: 0.25, lowRank: { speedup: target } });
+  const m = nin({ widthMultiplier: 0.25, lowRank: lowRankConvs({ speedup: target }) });
   const dense = nin({ widthMultiplier: 0.25 });
   assert.deepEqual(
     m.layers.filter((l) => l.getClassName() === "LowRankConv2D").map((l) => l.name),
@@ -117,32 +117,32 @@ test("lowRank.speedup picks each layer's rank from the cost model: every d×d co
   }
   m.dispose();
   dense.dispose();
-  const some = vggSmall({ widths: [8, 16, 32], lowRank: { speedup: 3, layers: ["conv2_2"] } });
+  const some = vggSmall({ widths: [8, 16, 32], lowRank: lowRankConvs({ speedup: 3, layers: ["conv2_2"] }) });
   assert.deepEqual(some.layers.filter((l) => l.getClassName() === "LowRankConv2D").map((l) => l.name), ["conv2_2"]);
   some.dispose();
 });
 
 test("lowRank.bn: 'after' folds the model's BN into the pair, 'between'/'none' keep it after the pair", () => {
-  const after = tinyCnn({ lowRank: { ranks: { conv2: 4 } } });
+  const after = tinyCnn({ lowRank: lowRankConvs({ ranks: { conv2: 4 } }) });
   assert.equal(after.getLayer("conv2").getConfig().bn, "after", "default for from-scratch training");
   assert.equal(after.layers.some((l) => l.name === "conv2_bn"), false);
   assert.equal(classOf(after, "conv1_bn"), "BatchNormalization", "dense convs keep their BN");
   after.dispose();
   for (const bn of ["between", "none"] as const) {
-    const m = tinyCnn({ lowRank: { ranks: { conv2: 4 }, bn } });
+    const m = tinyCnn({ lowRank: lowRankConvs({ ranks: { conv2: 4 }, bn }) });
     assert.equal(m.getLayer("conv2").getConfig().bn, bn);
     assert.equal(classOf(m, "conv2_bn"), "BatchNormalization");
     assert.equal(m.getLayer("conv2").getConfig().useBias, false, "BN follows: no bias");
     m.dispose();
   }
-  const noBn = nin({ widthMultiplier: 0.25, batchNorm: false, lowRank: { ranks: { conv3: 4 }, bn: "none" } });
+  const noBn = nin({ widthMultiplier: 0.25, batchNorm: false, lowRank: lowRankConvs({ ranks: { conv3: 4 }, bn: "none" }) });
   assert.equal(noBn.getLayer("conv3").getConfig().useBias, true, "no BN anywhere: the pair keeps its bias");
   noBn.dispose();
 });
 
 test("the same seed gives the same weights, another seed different ones", () => {
   const weights = (seed: number): number[] => {
-    const m = tinyCnn({ seed, lowRank: { ranks: { conv2: 4 } } });
+    const m = tinyCnn({ seed, lowRank: lowRankConvs({ ranks: { conv2: 4 } }) });
     const v = m.getWeights().flatMap((w) => Array.from(w.dataSync()));
     m.dispose();
     return v;
@@ -152,15 +152,16 @@ test("the same seed gives the same weights, another seed different ones", () => 
 });
 
 test("bad lowRank options are refused with the reason", () => {
-  assert.throws(() => vggSmall({ lowRank: { ranks: { conv9_9: 4 } } }), /unknown layer\(s\) 'conv9_9' in vgg_small: its convs are conv1_1, conv1_2/);
-  assert.throws(() => nin({ lowRank: { ranks: { cccp1: 4 } } }), /'cccp1', a 1×1 conv/);
-  assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 2 }, speedup: 2 } }), /exactly one of `ranks`.*or `speedup`/);
-  assert.throws(() => tinyCnn({ lowRank: {} }), /exactly one of/);
-  assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 0 } } }), /ranks\['conv1'\] must be an integer ≥ 1, got 0/);
-  assert.throws(() => tinyCnn({ lowRank: { speedup: 1 } }), /speedup must be > 1/);
-  assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 10 } } }), /ranks\['conv1'\] = 10 is above the full rank 9 of this 3×3 conv 3→16: use 1\.\.9/);
-  assert.throws(() => tinyCnn({ lowRank: { speedup: 2, layers: ["conv7"] } }), /unknown layer\(s\) 'conv7'/);
-  assert.throws(() => nin({ lowRank: { speedup: 2, layers: ["conv1", "cccp2"] } }), /lowRank.layers names 'cccp2', a 1×1 conv/);
-  assert.throws(() => tinyCnn({ lowRank: { ranks: { conv1: 2 }, bn: "before" as never } }), /bn must be "none", "between" or "after"/);
+  assert.throws(() => vggSmall({ lowRank: lowRankConvs({ ranks: { conv9_9: 4 } }) }), /unknown layer\(s\) 'conv9_9' in vgg_small: its convs are conv1_1, conv1_2/);
+  assert.throws(() => nin({ lowRank: lowRankConvs({ ranks: { cccp1: 4 } }) }), /'cccp1', which cannot be low-rank: it is a 1×1 conv/);
+  assert.throws(() => lowRankConvs({ ranks: { conv1: 2 }, speedup: 2 } as never), /exactly one of 'ranks'.*got ranks and speedup/);
+  assert.throws(() => lowRankConvs({} as never), /exactly one of/);
+  assert.throws(() => lowRankConvs({ ranks: { conv1: 0 } }), /ranks\['conv1'\] must be an integer ≥ 1 \(or a tuple of them\), got 0/);
+  assert.throws(() => lowRankConvs({ speedup: 0 }), /Target speedup must be a positive number/);
+  assert.throws(() => lowRankConvs({ energy: 0.9 }), /energy rule reads trained weights/);
+  assert.throws(() => tinyCnn({ lowRank: lowRankConvs({ ranks: { conv1: 10 } }) }), /Rank for layer 'conv1' \(3×3 conv 3→16, kernel matrix 9×48\) must be an integer in 1\.\.9, got 10/);
+  assert.throws(() => tinyCnn({ lowRank: lowRankConvs({ speedup: 2, layers: ["conv7"] }) }), /unknown layer\(s\) 'conv7'/);
+  assert.throws(() => nin({ lowRank: lowRankConvs({ speedup: 2, layers: ["conv1", "cccp2"] }) }), /lowRank names 'cccp2', which cannot be low-rank: it is a 1×1 conv/);
+  assert.throws(() => lowRankConvs({ ranks: { conv1: 2 }, bn: "before" as never }), /bn must be one of none, between, after/);
   assert.throws(() => tinyCnn({ inputShape: [32, 32] as never }), /inputShape must be \[height, width, channels\]/);
 });

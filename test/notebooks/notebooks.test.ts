@@ -129,7 +129,7 @@ test("a notebook runs headlessly from the repository root, and a failing cell is
     metadata: { kernelspec: { name: "tslab", display_name: "TypeScript (tslab, lowrank)", language: "typescript" } },
     cells: [
       // A folder import (./src/data → index.ts) needs the launcher's patch; cwd and profile come from it too.
-      cell('import { CIFAR10_CLASSES } from "./src/data";\nimport { profileName } from "./src/config/profile";\n' +
+      cell('import { CIFAR10_CLASSES } from "./src/data";\nimport { profileName } from "./src/profiles";\n' +
         'console.log(JSON.stringify({ cwd: process.cwd(), profile: profileName(), classes: CIFAR10_CLASSES.length }));'),
       cell('const wrong: number = "text";'),
     ],

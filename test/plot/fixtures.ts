@@ -1,6 +1,8 @@
 /** Realistic, deterministic inputs for the figure tests: a 4-layer CNN's sweep, spectra, history, filters. */
-import { convCost, lowRankCost, maxRank, type ConvSpec } from "../../src/lowrank/cost";
-import type { FilterComparison, HistoryRow, Spectrum, SweepRow, TrainingRun } from "../../src/plot/types";
+import { convCost, lowRankCost, type ConvSpec } from "../../src/lowrank/cost";
+import { maxRank } from "../../src/lowrank/rank-bounds";
+import type { HistoryRow } from "../../src/train/history";
+import type { FilterComparison, Spectrum, SweepRow, TrainingRun } from "../../src/plot/types";
 
 /** Small seeded PRNG (mulberry32), so fixtures never change between runs. */
 export function rng(seed: number): () => number {

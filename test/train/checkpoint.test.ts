@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import type { Cifar10 } from "../../src/data";
+import { lowRankConvs } from "../../src/lowrank";
 import { tinyCnn } from "../../src/models";
 import { copyWeights, latestCheckpoint, loadCheckpoint, loadModel, saveModel } from "../../src/train/checkpoint";
 import { lockFolder } from "../../src/util/folder-lock";
@@ -40,7 +41,7 @@ const quick: TrainOptions = { epochs: 3, batchSize: 50, learningRate: 0.05, maxS
 
 test("saveModel/loadModel round-trip dense and LowRankConv2D models with identical predictions", async () => {
   for (const bn of ["none", "between", "after"] as const) {
-    const model = tinyCnn({ seed: 1, lowRank: { ranks: { conv2: 3 }, bn } });
+    const model = tinyCnn({ seed: 1, lowRank: lowRankConvs({ ranks: { conv2: 3 }, bn }) });
     // Train briefly so BN statistics and weights are not at their initial values.
     await train(model, data, { ...quick, epochs: 1, evaluateEachEpoch: false });
     const dir = tempDir("save");

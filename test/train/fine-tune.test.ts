@@ -27,7 +27,7 @@ const predictions = (m: tf.LayersModel): number[] => tf.tidy(() => Array.from((m
 test("all-at-once: a decomposition at low rank loses accuracy and fine-tuning wins it back", async () => {
   assert.ok(baseAccuracy > 0.25, `the trained base model reaches ${baseAccuracy}`);
   const untouched = predictions(base);
-  const r = await fineTune(base, data, { plan: { ranks: { conv1: 2, conv2: 2 } }, epochs: 1, batchSize: 32, progress: "none" });
+  const r = await fineTune(base, data, { plan: { ranks: { conv1: 2, conv2: 2 } }, epochs: 1, training: { batchSize: 32, progress: "none" } });
   const [s] = r.stages;
   assert.deepEqual(s.layers, ["conv1", "conv2"]);
   assert.ok((s.accuracyBefore as number) < baseAccuracy - 0.03, `rank 2 should hurt: ${baseAccuracy} → ${s.accuracyBefore}`);
@@ -50,12 +50,14 @@ test("layer-by-layer: one stage per layer, epochs numbered across stages, nothin
     epochsPerLayer: 1,
     stepsPerLayer: 10,
     epochs: 1,
-    maxStepsPerEpoch: 15,
-    batchSize: 32,
-    progress: "none",
-    onStep: (s) => {
-      if (s.step === 1) stepsPerEpoch.push(0);
-      stepsPerEpoch[stepsPerEpoch.length - 1]++;
+    training: {
+      maxStepsPerEpoch: 15,
+      batchSize: 32,
+      progress: "none",
+      onStep: (s) => {
+        if (s.step === 1) stepsPerEpoch.push(0);
+        stepsPerEpoch[stepsPerEpoch.length - 1]++;
+      },
     },
   });
   assert.deepEqual(r.stages.map((s) => s.layers), [["conv1"], ["conv2"], ["conv1", "conv2"]]);
@@ -76,13 +78,14 @@ test("layer-by-layer: one stage per layer, epochs numbered across stages, nothin
 
 test("fine-tune options are checked", async () => {
   await assert.rejects(
-    fineTune(base, data, { plan: { ranks: { conv1: 2 } }, schedule: "random" as never, batchSize: 32 }),
+    fineTune(base, data, { plan: { ranks: { conv1: 2 } }, schedule: "random" as never, training: { batchSize: 32 } }),
     /Unknown fine-tune schedule 'random'/,
   );
   await assert.rejects(
-    fineTune(base, data, { plan: { ranks: { conv1: 2 } }, schedule: "layer-by-layer", batchSize: 32, checkpointDir: "/tmp/x" }),
+    fineTune(base, data, { plan: { ranks: { conv1: 2 } }, schedule: "layer-by-layer", training: { batchSize: 32, checkpointDir: "/tmp/x" } }),
     /all-at-once schedule only/,
   );
-  await assert.rejects(fineTune(base, data, { plan: { ranks: { conv1: 2 } }, epochs: -1, batchSize: 32 }), /epochs must be an integer ≥ 0/);
-  await assert.rejects(fineTune(base, data, { plan: { ranks: { nope: 2 } }, batchSize: 32 }), /No layer named 'nope'/);
+  await assert.rejects(fineTune(base, data, { plan: { ranks: { conv1: 2 } }, epochs: -1, training: { batchSize: 32 } }), /epochs must be an integer ≥ 0/);
+  await assert.rejects(fineTune(base, data, { plan: { ranks: { nope: 2 } }, training: { batchSize: 32 } }), /No layer named 'nope'/);
+  await assert.rejects(fineTune(base, data, { plan: { ranks: { conv1: 2 } } } as never), /fineTune needs `training` options/);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bestEpoch, historyFrame, type TrainHistoryRow } from "../../src/train/history";
+import { bestEpoch, type TrainHistoryRow } from "../../src/train/history";
 
 const row = (epoch: number, trainLoss: number, testAccuracy?: number): TrainHistoryRow => ({
   epoch,
@@ -10,17 +10,6 @@ const row = (epoch: number, trainLoss: number, testAccuracy?: number): TrainHist
   seconds: 10,
   imagesPerSecond: 100,
   lr: 0.1,
-});
-
-test("historyFrame: one row per epoch, test columns only when evaluated", () => {
-  const df = historyFrame([row(1, 2.0, 0.3), row(2, 1.5, 0.4)]);
-  assert.deepEqual(df.shape, [2, 8]);
-  assert.deepEqual(df.column("testAccuracy").values, [0.3, 0.4]);
-  const noTest = historyFrame([row(1, 2.0), row(2, 1.5)]);
-  assert.deepEqual(noTest.columns, ["epoch", "trainLoss", "trainAccuracy", "seconds", "imagesPerSecond", "lr"]);
-  const mixed = historyFrame([row(1, 2.0), row(2, 1.5, 0.4)]);
-  assert.ok(Number.isNaN(mixed.column("testAccuracy").values[0] as number));
-  assert.throws(() => historyFrame([]), /history is empty/);
 });
 
 test("bestEpoch prefers test accuracy, else the lowest train loss", () => {

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
+import { lowRankConvs } from "../../src/lowrank";
 import { nin, tinyCnn, vggSmall } from "../../src/models";
 import { evaluate } from "../../src/train/evaluate";
-import { historyFrame } from "../../src/train/history";
+import { historyFrame } from "../../src/tables/history-frame";
 import { train } from "../../src/train/train";
 import { CIFAR10_DIR, snapshot } from "./fixtures";
 
@@ -154,10 +155,10 @@ test("models built with LowRankConv2D layers train: every BN placement fits a sm
   // 64 fixed images, 10 epochs: a network whose gradients flow through V and H memorises them, so the
   // epoch loss falls steadily — a robust check where a few steps on fresh data would be noise.
   const models = [
-    tinyCnn({ seed: 7, lowRank: { speedup: 2 } }),
-    vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: { speedup: 2, bn: "after" } }),
-    vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: { speedup: 2, bn: "between" } }),
-    nin({ widthMultiplier: 0.1, dropout: 0, seed: 8, lowRank: { speedup: 2, bn: "none" } }),
+    tinyCnn({ seed: 7, lowRank: lowRankConvs({ speedup: 2 }) }),
+    vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: lowRankConvs({ speedup: 2, bn: "after" }) }),
+    vggSmall({ widths: [8, 16, 32], seed: 8, lowRank: lowRankConvs({ speedup: 2, bn: "between" }) }),
+    nin({ widthMultiplier: 0.1, dropout: 0, seed: 8, lowRank: lowRankConvs({ speedup: 2, bn: "none" }) }),
   ];
   for (const m of models) {
     const pairs = m.layers.filter((l) => l.getClassName() === "LowRankConv2D");

@@ -1,15 +1,65 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { createProgress, formatDuration } from "../../src/train/progress";
+import { createProgress, createTransferProgress, formatDuration, transferLine } from "../../src/util/progress";
 
-function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean }; text: () => string } {
+function capture(isTTY: boolean): { stream: PassThrough & { isTTY?: boolean }; chunks: string[]; text: () => string } {
   const stream = new PassThrough() as PassThrough & { isTTY?: boolean };
   stream.isTTY = isTTY;
   const chunks: string[] = [];
   stream.on("data", (c: Buffer) => chunks.push(c.toString()));
-  return { stream, text: () => chunks.join("") };
+  return { stream, chunks, text: () => chunks.join("") };
 }
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+// ---- Transfers ----
+
+test("transferLine shows percent, megabytes and speed", () => {
+  assert.equal(transferLine("Get", 50 * 1024 * 1024, 200 * 1024 * 1024, 10), "Get: 25% 50.0/200.0 MB, 5.0 MB/s");
+  assert.equal(transferLine("Get", 3 * 1024 * 1024, undefined, 0), "Get: 3.0 MB");
+});
+
+test("transfer off a terminal: one line is rewritten with carriage returns at most once per interval", async () => {
+  let clock = 0;
+  const out = capture(false);
+  const p = createTransferProgress({ label: "Get", total: 100 * 1024 * 1024, stream: out.stream, throttleMs: 1000, now: () => clock });
+  for (let i = 0; i < 100; i++) {
+    clock += 100; // 10 s in all, 100 ticks
+    p.tick(1024 * 1024);
+  }
+  p.stop();
+  await flush();
+  const writes = out.text().split("\r").filter(Boolean);
+  assert.ok(writes.length >= 11 && writes.length <= 13, `${writes.length} writes`);
+  assert.equal(writes.at(-1), "Get: 100% 100.0/100.0 MB, 10.0 MB/s\n");
+  assert.equal(out.text().split("\n").length - 1, 1, "a single line, closed at the end");
+});
+
+test("transfer on a terminal with a known size draws a bar", async () => {
+  const out = capture(true);
+  const p = createTransferProgress({ label: "Get", total: 4 * 1024 * 1024, stream: out.stream });
+  for (let i = 0; i < 4; i++) p.tick(1024 * 1024);
+  p.stop();
+  await flush();
+  assert.match(out.text(), /Get \[.*\] 100% \| 4\.0\/4\.0 MB \| [\d.]+ MB\/s \| ETA/);
+});
+
+test("transfer: quiet prints nothing; epoch mode prints only the final line", async () => {
+  const quiet = capture(false);
+  const q = createTransferProgress({ label: "Get", total: 10, quiet: true, stream: quiet.stream });
+  q.tick(5);
+  q.stop();
+  const once = capture(false);
+  const e = createTransferProgress({ label: "Get", stream: once.stream, mode: "epoch", now: () => 0 });
+  e.tick(2 * 1024 * 1024);
+  e.stop();
+  await flush();
+  assert.equal(quiet.text(), "");
+  assert.equal(once.text(), "Get: 2.0 MB\n");
+});
+
+// ---- Training ----
 
 const values = { loss: 1.5, accuracy: 0.25, imagesPerSecond: 123, lr: 0.05 };
 
@@ -23,7 +73,7 @@ test("notebook mode writes one carriage-return line, throttled, ending with a ne
     e.update(s, values);
   }
   e.end("test acc 30.00%");
-  await new Promise((r) => setImmediate(r));
+  await flush();
   const text = out.text();
   const writes = text.split("\r").filter(Boolean);
   assert.ok(writes.length >= 3 && writes.length <= 5, `expected a throttled handful of rewrites, got ${writes.length}`);
@@ -36,13 +86,25 @@ test("notebook mode writes one carriage-return line, throttled, ending with a ne
   for (let i = 1; i < writes.length; i++) assert.ok(writes[i].replace("\n", "").length >= writes[i - 1].trimEnd().length);
 });
 
+test("notebook mode shows each epoch's first step, however soon after the last epoch", async () => {
+  const out = capture(false);
+  const p = createProgress({ stream: out.stream, label: "tiny", throttleMs: 1000, now: () => 0, inNotebook: true });
+  for (const epoch of [1, 2]) {
+    const e = p.epoch(epoch, 2, 10);
+    e.update(1, values);
+    e.end("");
+  }
+  await flush();
+  assert.match(out.text(), /epoch 2\/2 \[#+\.+\] 10% 1\/10/);
+});
+
 test("terminal mode draws a cli-progress bar with an ETA", async () => {
   const out = capture(true);
   const p = createProgress({ stream: out.stream });
   const e = p.epoch(2, 2, 4);
   for (let s = 1; s <= 4; s++) e.update(s, values);
   e.end("done");
-  await new Promise((r) => setImmediate(r));
+  await flush();
   const text = out.text();
   assert.match(text, /epoch 2\/2 \[.*\] 100% 4\/4 \| ETA/);
   assert.match(text, /epoch 2\/2 · loss 1\.5000 .* · done\n/);
@@ -60,7 +122,7 @@ test("logs and pipes (not a terminal, not a notebook) get one line per finished 
     }
     e.end(`test acc ${epoch}0.00%`);
   }
-  await new Promise((r) => setImmediate(r));
+  await flush();
   const text = out.text();
   assert.doesNotMatch(text, /\r/);
   assert.deepEqual(text.split("\n"), [
@@ -75,9 +137,10 @@ test("mode none prints nothing; unknown modes are refused", async () => {
   const e = createProgress({ stream: out.stream, mode: "none" }).epoch(1, 1, 2);
   e.update(1, values);
   e.end("x");
-  await new Promise((r) => setImmediate(r));
+  await flush();
   assert.equal(out.text(), "");
   assert.throws(() => createProgress({ mode: "fancy" as never }), /Unknown progress mode 'fancy'/);
+  assert.throws(() => createTransferProgress({ label: "Get", mode: "fancy" as never }), /Unknown progress mode 'fancy'/);
 });
 
 test("durations read naturally", () => {

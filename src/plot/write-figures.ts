@@ -1,11 +1,15 @@
 import { join } from "node:path";
-import { createExporter } from "../plot/browser";
-import { standaloneHtml } from "../plot/plotly-html";
-import type { PlotlyFigure } from "../plot/types";
-import type { ReportFigure } from "../report/report-html";
+import { createExporter } from "./browser";
+import { standaloneHtml } from "./plotly-html";
+import type { PlotlyFigure } from "./types";
 import { writeFileAtomic } from "../util/atomic-write";
 
-export interface NamedFigure extends ReportFigure {
+/** A figure and what it is saved and listed as (the shape of a report's figure entry, plus the figure). */
+export interface NamedFigure {
+  title: string;
+  /** File name without extension, relative to the folder written to. */
+  basename: string;
+  caption?: string;
   figure: PlotlyFigure;
 }
 

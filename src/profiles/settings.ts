@@ -1,15 +1,11 @@
-import { profileName, type ProfileName } from "../config/profile";
-import type { Cifar10Options } from "../data";
-import type { DecompositionPlan } from "../lowrank";
-import type { VggSmallOptions } from "../models";
-import type { FineTuneOptions, FineTuneSchedule } from "./fine-tune";
-import type { LrScheduleKind, LrScheduleSpec } from "./lr-schedule";
-import type { OptimizerName } from "./optimizer";
-import type { TrainOptions } from "./train";
+import type { FineTuneSchedule } from "../train/fine-tune";
+import type { LrScheduleKind, LrScheduleSpec } from "../train/lr-schedule";
+import type { OptimizerName } from "../train/optimizer";
+import { profileName, type ProfileName } from "./name";
 
 /**
- * Everything a run of the pipeline (baseline → decompose + fine-tune → low-rank twin from scratch)
- * depends on, as one flat object so a notebook can override any field:
+ * Everything a run of the pipeline (baseline → decompose + fine-tune → low-rank twin from scratch →
+ * rank sweep) depends on, as one flat object so a notebook can override any field:
  * `{ ...profileSettings("quick"), epochs: 3 }`.
  */
 export interface ProfileSettings {
@@ -38,10 +34,18 @@ export interface ProfileSettings {
   fineTuneSchedule: FineTuneSchedule;
   fineTuneEpochs: number;
   fineTuneLearningRate: number;
+  /** Schedule of every fine-tune (after decomposing, and each sweep point's). */
+  fineTuneLrSchedule: LrScheduleSpec | LrScheduleKind;
   /** Layer-by-layer only: steps of fine-tuning after each layer. */
   fineTuneStepsPerLayer: number;
   /** Low-rank twin (vggSmall with lowRank { speedup }) trained from scratch. */
   scratchEpochs: number;
+  /** Theoretical speed-up targets of the rank sweep. */
+  sweepSpeedups: number[];
+  /** Fine-tune steps of each all-layers sweep point: a slice of an epoch, so the sweep stays cheap. */
+  sweepFineTuneSteps: number;
+  /** Images per forward pass when timing networks and layers. */
+  measureBatchSize: number;
 }
 
 /*
@@ -73,8 +77,12 @@ const QUICK: ProfileSettings = {
   fineTuneSchedule: "all-at-once",
   fineTuneEpochs: 1,
   fineTuneLearningRate: 0.01,
+  fineTuneLrSchedule: "cosine",
   fineTuneStepsPerLayer: 10,
   scratchEpochs: 2,
+  sweepSpeedups: [1.5, 2, 3, 4, 6],
+  sweepFineTuneSteps: 10,
+  measureBatchSize: 128,
 };
 
 const FULL: ProfileSettings = {
@@ -98,64 +106,17 @@ const FULL: ProfileSettings = {
   fineTuneSchedule: "all-at-once",
   fineTuneEpochs: 1,
   fineTuneLearningRate: 0.01,
+  fineTuneLrSchedule: "cosine",
   fineTuneStepsPerLayer: 100,
   scratchEpochs: 5,
+  sweepSpeedups: [1.5, 2, 3, 4, 6],
+  sweepFineTuneSteps: 60,
+  measureBatchSize: 128,
 };
 
 /** Settings of a profile: the one named, else LOWRANK_PROFILE, else quick. Returns a fresh copy. */
 export function profileSettings(name?: string): ProfileSettings {
   const profile = profileName(name);
   const s = profile === "full" ? FULL : QUICK;
-  return { ...s, widths: [...s.widths] };
-}
-
-/** loadCifar10 options of the profile. */
-export function dataOptions(s: ProfileSettings): Cifar10Options {
-  return { trainLimit: s.trainLimit, testLimit: s.testLimit, seed: s.seed };
-}
-
-/** vggSmall options of the profile (pass `lowRank` for the twin). */
-export function modelOptions(s: ProfileSettings, extra: Partial<VggSmallOptions> = {}): VggSmallOptions {
-  return { widths: [...s.widths], dropout: s.dropout, seed: s.seed, ...extra };
-}
-
-/** Options for training the baseline (`epochs`) or the low-rank twin from scratch (`scratch: true`). */
-export function trainOptions(s: ProfileSettings, extra: Partial<TrainOptions> & { scratch?: boolean } = {}): TrainOptions {
-  const { scratch, ...rest } = extra;
-  return {
-    epochs: scratch ? s.scratchEpochs : s.epochs,
-    batchSize: s.batchSize,
-    optimizer: s.optimizer,
-    learningRate: s.learningRate,
-    momentum: s.momentum,
-    nesterov: s.nesterov,
-    weightDecay: s.weightDecay,
-    lrSchedule: s.lrSchedule,
-    warmupEpochs: Math.min(s.warmupEpochs, (scratch ? s.scratchEpochs : s.epochs) - 1),
-    augment: s.augment,
-    seed: s.seed,
-    ...rest,
-  };
-}
-
-/** Options for fineTune: decompose at the profile's speedup (or `plan`), then train at the low rate. */
-export function fineTuneOptions(s: ProfileSettings, extra: Partial<FineTuneOptions> = {}): FineTuneOptions {
-  const plan: DecompositionPlan = extra.plan ?? { speedup: s.speedup };
-  return {
-    plan,
-    schedule: s.fineTuneSchedule,
-    epochs: s.fineTuneEpochs,
-    epochsPerLayer: 1,
-    stepsPerLayer: s.fineTuneStepsPerLayer,
-    batchSize: s.batchSize,
-    optimizer: s.optimizer,
-    learningRate: s.fineTuneLearningRate,
-    momentum: s.momentum,
-    nesterov: s.nesterov,
-    weightDecay: s.weightDecay,
-    lrSchedule: "cosine",
-    augment: s.augment,
-    seed: s.seed,
-    ...extra,
-  };
+  return { ...s, widths: [...s.widths], sweepSpeedups: [...s.sweepSpeedups] };
 }

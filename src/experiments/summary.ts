@@ -1,0 +1,26 @@
+import type * as tf from "@tensorflow/tfjs";
+import { timeModel } from "../measure/model-profile";
+import type { TrainHistoryRow } from "../train/history";
+
+/** One network of the main job's summary table. Accuracies are fractions in [0, 1]. */
+export interface SummaryRow {
+  network: string;
+  testAccuracy: number;
+  /** Dense conv MACs over the network's conv MACs (1 for the baseline). */
+  convSpeedupTheoretical: number;
+  /** Baseline forward time over this network's, whole model. */
+  modelSpeedupMeasured?: number;
+  params: number;
+  epochs: number;
+  trainSeconds: number;
+}
+
+/** Wall-clock seconds of a training history. */
+export function trainSeconds(history: readonly TrainHistoryRow[]): number {
+  return history.reduce((s, r) => s + r.seconds, 0);
+}
+
+/** Median forward time (ms) of a whole model at `batch`, data read back. */
+export async function forwardMs(model: tf.LayersModel, batch: number, runs = 5): Promise<number> {
+  return (await timeModel(model, [batch], { runs }))[batch];
+}

@@ -1,0 +1,100 @@
+/**
+ * How a method's factors become TF.js layers (the per-framework half; the maths is in factorization.ts).
+ * One builder per method: a new method adds its layer class and one entry in LAYER_BUILDERS.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorization";
+import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
+import { tai } from "./methods";
+import type { BnPlacement } from "./plan";
+
+type LayerConfig = tf.serialization.ConfigDict;
+
+/** A new conv of a network built low-rank from scratch. */
+export interface FreshConvConfig {
+  name: string;
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: "same" | "valid";
+  useBias: boolean;
+  rank: Rank;
+  bn: BnPlacement;
+  bnMomentum?: number;
+  kernelInitializer?: LowRankConv2DConfig["kernelInitializer"];
+}
+
+export interface LayerBuilder {
+  method: FactorizationMethod;
+  /** Classes of the layers it builds: cost counting and "already decomposed" checks know them by these. */
+  classNames: readonly string[];
+  /** Keras config of the layer replacing a Conv2D (same name, hence the same inbound connections). */
+  replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement): { className: string; config: LayerConfig };
+  /** Load the factors (and the original bias) into a built replacement: predictions equal W̃'s conv. */
+  setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void;
+  /** A fresh replacement layer, for networks trained from scratch. */
+  createLayer(config: FreshConvConfig): tf.layers.Layer;
+  /** The rank stored in a built replacement layer. */
+  rankOf(layer: tf.layers.Layer): Rank;
+}
+
+const taiLayers: LayerBuilder = {
+  method: tai,
+  classNames: [LowRankConv2D.className],
+  replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement) {
+    const config: LayerConfig = {
+      name: conv.name,
+      trainable: conv.trainable,
+      filters: conv.filters,
+      kernelSize: conv.kernelSize,
+      rank: rank as number,
+      strides: conv.strides,
+      padding: conv.padding,
+      useBias: conv.useBias,
+      activation: conv.activation,
+      bn,
+      kernelInitializer: conv.kernelInitializer,
+      biasInitializer: conv.biasInitializer,
+      kernelRegularizer: conv.kernelRegularizer,
+      biasRegularizer: conv.biasRegularizer,
+    };
+    if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
+    if (conv.dtype != null) config.dtype = conv.dtype;
+    return { className: LowRankConv2D.className, config };
+  },
+  setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
+    const { vertical, horizontal } = factored.factors;
+    setLowRankWeights(layer as LowRankConv2D, { vertical, horizontal }, bias);
+  },
+  createLayer(c: FreshConvConfig): tf.layers.Layer {
+    return lowRankConv2D({ ...c, rank: c.rank as number });
+  },
+  rankOf(layer: tf.layers.Layer): Rank {
+    const rank = (layer.getConfig() as Record<string, unknown>).rank;
+    if (typeof rank !== "number" || !Number.isInteger(rank) || rank < 1) {
+      throw new Error(`Layer '${layer.name}' (${layer.getClassName()}) has no valid 'rank' in its config (got ${String(rank)}).`);
+    }
+    return rank;
+  },
+};
+
+/** Every method's layer builder, by method name. */
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers };
+
+/** The builder of `method`. */
+export function layerBuilder(method: FactorizationMethod): LayerBuilder {
+  const b = LAYER_BUILDERS[method.name];
+  if (!b) throw new Error(`Decomposition method '${method.name}' has no TF.js layer builder yet.`);
+  return b;
+}
+
+/** The builder whose layers include this class (e.g. LowRankConv2D → tai), or undefined for other layers. */
+export function builderForLayer(layer: tf.layers.Layer): LayerBuilder | undefined {
+  const cls = layer.getClassName();
+  return Object.values(LAYER_BUILDERS).find((b) => b.classNames.includes(cls));
+}
+
+/** Class names of every method's replacement layers. */
+export function replacementClassNames(): string[] {
+  return Object.values(LAYER_BUILDERS).flatMap((b) => [...b.classNames]);
+}

@@ -1,0 +1,16 @@
+import type { FactorizationMethod } from "../factorization";
+import { tai } from "./tai";
+
+export { tai } from "./tai";
+
+/** Every decomposition method, by name. A new method is one file in this folder and one entry here. */
+export const METHODS: Readonly<Record<string, FactorizationMethod>> = { tai };
+export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);
+export const DEFAULT_METHOD = "tai";
+
+/** The method named `name` (default tai); unknown names get the list. */
+export function factorizationMethod(name: string = DEFAULT_METHOD): FactorizationMethod {
+  const m = METHODS[name];
+  if (!m) throw new Error(`Unknown decomposition method '${name}': use one of ${METHOD_NAMES.join(", ")}.`);
+  return m;
+}

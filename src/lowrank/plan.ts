@@ -1,0 +1,139 @@
+/**
+ * Which layers, which rank, which method: the one vocabulary of model surgery (decomposeModel), networks
+ * built low-rank from scratch (lowRankConvs), sweeps and the CLI.
+ */
+import type { ConvSpec } from "./cost";
+import type { FactorizationMethod, Rank } from "./factorization";
+import { DEFAULT_METHOD, factorizationMethod } from "./methods";
+import type { KernelSize } from "./rank-bounds";
+import { checkEnergyFraction, checkSpeedupTarget, rankForEnergy, rankForSpeedup } from "./rank-selection";
+
+/** How each chosen layer gets its rank. One key only; a new kind of rule is a new member here and in resolveRank. */
+export type RankRule =
+  | { /** Explicit rank per layer name (only these layers). */ ranks: Record<string, Rank> }
+  | { /** The same rank in every chosen layer. */ rank: Rank }
+  | { /** Keep this fraction of each layer's Σσ² (rankForEnergy). */ energy: number }
+  | { /** The most expensive rank with at least this theoretical speed-up per layer (rankForSpeedup). */ speedup: number };
+
+export const RANK_RULE_KINDS = ["ranks", "rank", "energy", "speedup"] as const;
+export type RankRuleKind = (typeof RANK_RULE_KINDS)[number];
+
+/** Where the optional batch normalisation sits: between V and H, or after H (+bias) as in the authors' models. */
+export type BnPlacement = "none" | "between" | "after";
+export const BN_PLACEMENTS: readonly BnPlacement[] = ["none", "between", "after"];
+
+/** A rank rule with the layers it applies to, the BN of the new layers and the method. */
+export type DecompositionPlan = RankRule & {
+  /** Restrict to these layers (rule-based plans: exactly these). */
+  layers?: string[];
+  /** BN in the new layers. decomposeModel's default "none" keeps predictions exact; lowRankConvs' is "after". */
+  bn?: BnPlacement;
+  /** Factorisation method (methods/); default "tai". */
+  method?: string;
+};
+
+/** The kind of `rule`; throws unless exactly one kind is given. */
+export function rankRuleKind(rule: unknown): RankRuleKind {
+  if (!rule || typeof rule !== "object") {
+    throw new Error("A rank rule is required: { ranks: { layer: K } }, { rank: K }, { energy: 0.9 } or { speedup: 2 }.");
+  }
+  const kinds = RANK_RULE_KINDS.filter((k) => (rule as Record<string, unknown>)[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw new Error(
+      `A rank rule needs exactly one of 'ranks' ({ layerName: K }), 'rank' (one K for every layer), 'energy' (fraction of Σσ² kept) or 'speedup' (per-layer target), got ${kinds.length ? kinds.join(" and ") : "none"}.`,
+    );
+  }
+  return kinds[0];
+}
+
+function checkRankValue(rank: unknown, what: string): void {
+  const parts = Array.isArray(rank) ? rank : [rank];
+  if (parts.length === 0 || !parts.every((k) => Number.isInteger(k) && (k as number) >= 1)) {
+    throw new Error(`${what} must be an integer ≥ 1 (or a tuple of them), got ${JSON.stringify(rank)}.`);
+  }
+}
+
+/** The one validator of rules and plans: throws a message naming the bad field and what to give. */
+export function checkPlan(plan: DecompositionPlan): void {
+  const kind = rankRuleKind(plan);
+  if (kind === "ranks") {
+    const ranks = (plan as { ranks: unknown }).ranks;
+    if (!ranks || typeof ranks !== "object" || Array.isArray(ranks)) throw new Error("'ranks' must map layer names to ranks, e.g. { conv1: 8 }.");
+    for (const [name, k] of Object.entries(ranks)) checkRankValue(k, `ranks['${name}']`);
+  } else if (kind === "rank") {
+    checkRankValue((plan as { rank: unknown }).rank, "'rank'");
+  } else if (kind === "energy") {
+    checkEnergyFraction((plan as { energy: number }).energy);
+  } else {
+    checkSpeedupTarget((plan as { speedup: number }).speedup);
+  }
+  if (plan.bn !== undefined && !BN_PLACEMENTS.includes(plan.bn)) {
+    throw new Error(`Plan bn must be one of ${BN_PLACEMENTS.join(", ")}, got '${String(plan.bn)}'.`);
+  }
+  if (plan.layers !== undefined && !(Array.isArray(plan.layers) && plan.layers.every((n) => typeof n === "string"))) {
+    throw new Error("Plan 'layers' must be an array of layer names.");
+  }
+  if (plan.method !== undefined) factorizationMethod(plan.method);
+}
+
+/** The method of a plan (default tai). */
+export function planMethod(plan: DecompositionPlan): FactorizationMethod {
+  return factorizationMethod(plan.method ?? DEFAULT_METHOD);
+}
+
+/** The names a plan itself names (ranks' keys, then filtered by `layers`), or undefined for "every eligible layer". */
+export function namedLayers(plan: DecompositionPlan): string[] | undefined {
+  if ("ranks" in plan && plan.ranks) {
+    const names = Object.keys(plan.ranks);
+    return plan.layers ? names.filter((n) => plan.layers!.includes(n)) : names;
+  }
+  return plan.layers;
+}
+
+/** True when the rule reads the kernel's spectrum (so the caller analyses the kernel first). */
+export function needsSpectrum(rule: RankRule): boolean {
+  return "energy" in rule && rule.energy !== undefined;
+}
+
+/** What resolveRank knows of one layer. */
+export interface LayerForRank {
+  name: string;
+  size: KernelSize;
+  /** With the input size: needed by speed-up rules. */
+  spec?: ConvSpec;
+  /** The method's spectrum of the kernel: needed by energy rules. */
+  spectrum?: ArrayLike<number>;
+}
+
+/** A short description for logs and reports: "2× theoretical speed-up per layer", "rank 8 in every layer". */
+export function describeRankRule(rule: RankRule): string {
+  const kind = rankRuleKind(rule);
+  if (kind === "ranks") return `ranks ${JSON.stringify((rule as { ranks: object }).ranks)}`;
+  if (kind === "rank") return `rank ${JSON.stringify((rule as { rank: Rank }).rank)} in every eligible layer`;
+  if (kind === "energy") return `${(rule as { energy: number }).energy * 100}% of each layer's Σσ² kept`;
+  return `${(rule as { speedup: number }).speedup}× theoretical speed-up per layer`;
+}
+
+/**
+ * The rank `rule` gives `layer` under `method`, checked against the layer's bounds (error names the
+ * layer). `ranks` rules that do not name the layer give undefined. Validate the rule first (checkPlan).
+ */
+export function resolveRank(rule: RankRule, layer: LayerForRank, method: FactorizationMethod): Rank | undefined {
+  let rank: Rank;
+  if ("ranks" in rule && rule.ranks) {
+    if (!(layer.name in rule.ranks)) return undefined;
+    rank = rule.ranks[layer.name];
+  } else if ("rank" in rule && rule.rank !== undefined) {
+    rank = rule.rank;
+  } else if ("energy" in rule && rule.energy !== undefined) {
+    if (!layer.spectrum) throw new Error(`Layer '${layer.name}': an energy rule needs the kernel's spectrum (method ${method.name} gives none).`);
+    rank = rankForEnergy(layer.spectrum, rule.energy);
+  } else {
+    if (!layer.spec) {
+      throw new Error(`Layer '${layer.name}' has no fixed input height/width, so a speedup target cannot be turned into a rank: give { ranks } or { rank }.`);
+    }
+    rank = rankForSpeedup(layer.spec, (rule as { speedup: number }).speedup, method);
+  }
+  method.checkRank(layer.size, rank, layer.name);
+  return rank;
+}

@@ -1,0 +1,79 @@
+/** What train() takes: the data, the options and the callbacks' arguments (kept apart so checkpoints and fingerprints need not import the loop). */
+import type * as tf from "@tensorflow/tfjs";
+import type { Cifar10Split } from "../data";
+import type { TrainHistoryRow } from "./history";
+import type { LrScheduleKind, LrScheduleSpec } from "./lr-schedule";
+import type { OptimizerName } from "./optimizer";
+import type { ProgressMode } from "../util/progress";
+
+export interface TrainData {
+  train: Cifar10Split;
+  /** Evaluated after every epoch when present (the history's test columns). */
+  test?: Cifar10Split;
+}
+
+/** What callbacks get: the live model and optimizer (read them; don't dispose them). */
+export interface TrainContext {
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  /** 1-based epoch. */
+  epoch: number;
+}
+
+export interface StepInfo {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  loss: number;
+  lr: number;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** A name (train makes the optimizer and disposes it at the end) or an optimizer you own. Default "sgd". */
+  optimizer?: OptimizerName | tf.Optimizer;
+  /** SGD momentum, default 0.9. */
+  momentum?: number;
+  /** Nesterov momentum for SGD. Default false. */
+  nesterov?: boolean;
+  /** L2 penalty ½·wd·‖W‖² on kernels (weights of rank ≥ 2; not biases or BN). Default 0. */
+  weightDecay?: number;
+  lrSchedule?: LrScheduleSpec | LrScheduleKind;
+  /** Linear warm-up in epochs. Default 0. */
+  warmupEpochs?: number;
+  /** Update the rate every "step" or every "epoch". Default "step". */
+  lrUpdate?: "step" | "epoch";
+  /** Random crop + flip (src/data). Default false. */
+  augment?: boolean;
+  /** Default true. */
+  shuffle?: boolean;
+  /** Seeds shuffling and augmentation (epoch e uses a seed derived from seed and e, so resumes replay). */
+  seed?: number;
+  /** Evaluate on data.test after every epoch. Default true when data.test is given. */
+  evaluateEachEpoch?: boolean;
+  evalBatchSize?: number;
+  /** Stop when test accuracy (else train loss) has not improved for this many epochs. */
+  patience?: number;
+  /** Smallest rise of the monitored value that counts as an improvement. Default 0. */
+  minDelta?: number;
+  /** Cap on steps per epoch (short runs, tests). */
+  maxStepsPerEpoch?: number;
+  /** Write a checkpoint after every epoch into this folder. */
+  checkpointDir?: string;
+  /** Continue from checkpointDir's last complete epoch (weights, optimizer state, history). */
+  resume?: boolean;
+  /** Epoch checkpoints kept on disk. Default 1. */
+  keepCheckpoints?: number;
+  /** Stop after this epoch (1-based) as if killed: for staged runs and resume tests. */
+  stopAfterEpoch?: number;
+  /** Abort between steps; the partial epoch is discarded (resume restarts it). */
+  signal?: AbortSignal;
+  progress?: ProgressMode;
+  /** Prefix of progress lines. */
+  label?: string;
+  onStep?: (info: StepInfo) => void;
+  onEpochStart?: (ctx: TrainContext) => void | Promise<void>;
+  onEpochEnd?: (row: TrainHistoryRow, ctx: TrainContext) => void | Promise<void>;
+}

@@ -1,0 +1,75 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+
+/**
+ * The folders of src/, lowest first (docs/architecture.md). A file may import from its own folder and
+ * from folders listed before it, never after: nothing imports upward.
+ */
+const LAYERS = ["util", "backend", "data", "models", "lowrank", "train", "measure", "profiles", "experiments", "tables", "plot", "report", "pipeline", "cli"];
+
+const SRC = resolve("src");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Relative imports and re-exports of a file, resolved to files under src/. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;]*?from\s+"(\.[^"]+)"/g)].map((m) => m[1]);
+  return specs.map((s) => {
+    const base = resolve(dirname(file), s);
+    for (const candidate of [`${base}.ts`, join(base, "index.ts"), base]) {
+      try {
+        if (statSync(candidate).isFile()) return candidate;
+      } catch {
+        // try the next form
+      }
+    }
+    throw new Error(`${relative(SRC, file)} imports '${s}', which does not resolve to a file.`);
+  });
+}
+
+const folderOf = (file: string): string => relative(SRC, file).split("/")[0];
+
+const files = sourceFiles(SRC).filter((f) => dirname(f) !== SRC); // src/index.ts re-exports everything
+const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => dirname(t) !== SRC)]));
+
+test("every folder of src/ has a place in the layer order", () => {
+  const folders = [...new Set(files.map(folderOf))];
+  const unknown = folders.filter((f) => !LAYERS.includes(f));
+  assert.deepEqual(unknown, [], `add these folders to LAYERS (and docs/architecture.md): ${unknown.join(", ")}`);
+});
+
+test("nothing imports upward", () => {
+  const upward: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = LAYERS.indexOf(folderOf(file));
+    for (const t of targets) {
+      if (LAYERS.indexOf(folderOf(t)) > from) upward.push(`${relative(SRC, file)} → ${relative(SRC, t)}`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
+
+test("the import graph has no cycles", () => {
+  const state = new Map<string, "open" | "done">();
+  const cycles: string[] = [];
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === "done") return;
+    if (state.get(file) === "open") {
+      cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(SRC, f)).join(" → "));
+      return;
+    }
+    state.set(file, "open");
+    for (const t of graph.get(file) ?? []) visit(t, [...path, file]);
+    state.set(file, "done");
+  };
+  for (const f of files) visit(f, []);
+  assert.deepEqual(cycles, []);
+});
