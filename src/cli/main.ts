@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
 import { runMainJob } from "../pipeline/main-job";
 import { uniqueRunId } from "../experiments/run-folders";
+import { DEFAULT_METHOD, METHOD_NAMES } from "../lowrank";
 import { MODEL_NAMES, type ModelName } from "../models";
 
 function positiveNumber(v: string): number {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     .addOption(new Option("--model <name>", "network to train").choices([...MODEL_NAMES]).default("vgg-small"))
     .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
     .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
+    .addOption(new Option("--method <name>", "decomposition method (src/lowrank/methods)").choices([...METHOD_NAMES]).default(DEFAULT_METHOD))
     .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep (default: the profile's)", numberList)
     .option("--epochs <n>", "baseline training epochs (default: the profile's)", positiveInt)
     .option("--scratch-epochs <n>", "epochs of the low-rank network trained from scratch (default: the profile's)", positiveInt)
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     model: opts.model as ModelName,
     speedup: opts.speedup,
     rank: opts.rank,
+    method: opts.method,
     sweepSpeedups: opts.sweepSpeedups ?? profileSettings(profile).sweepSpeedups,
     sweep: opts.sweep,
     fromScratch: opts.fromScratch,

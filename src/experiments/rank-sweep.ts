@@ -2,12 +2,15 @@ import * as tf from "@tensorflow/tfjs";
 import {
   decomposeModelWithReport,
   eligibleConvLayers,
+  checkPlan,
+  factorizationMethod,
   RankUnreachableError,
   scalarRank,
   type DecompositionPlan,
+  type FactorizationMethod,
   type LayerDecompositionReport,
 } from "../lowrank";
-import { measureLayerSpeedup } from "../measure/layer-speedup";
+import { DEFAULT_TIMING_BATCH, measureLayerSpeedup } from "../measure/layer-speedup";
 import { timeModel } from "../measure/model-profile";
 import { evaluate } from "../train/evaluate";
 import { train, type TrainData, type TrainOptions } from "../train/train";
@@ -37,9 +40,11 @@ export interface RankSweepOptions {
   /** Layers to sweep; default every eligible d×d conv (d > 1). */
   layers?: string[];
   points: SweepPoints;
+  /** Factorisation method of every point (methods/); default "tai". */
+  method?: string;
   /** Short fine-tune after decomposing (training options less what the sweep sets), or false. */
   fineTune?: Omit<TrainOptions, "checkpointDir" | "resume"> | false;
-  /** Time the original and low-rank convs (forward, this batch size); false to skip. Default { batchSize: 128 }. */
+  /** Time the original and low-rank convs (forward, this batch size); false to skip. Default DEFAULT_TIMING_BATCH (128). */
   measure?: { batchSize?: number } | false;
   evalBatchSize?: number;
   /** Called with each row as soon as it is known. */
@@ -51,12 +56,12 @@ export interface RankSweepOptions {
 const POINT_KINDS = ["rank", "energy", "speedup"] as const;
 
 /** Plans, one per point, for one layer (mode "each") or for all of `layers` at once (mode "all"). */
-function plansFor(points: SweepPoints, layers: string[]): DecompositionPlan[] {
+function plansFor(points: SweepPoints, layers: string[], method?: string): DecompositionPlan[] {
   const kinds = POINT_KINDS.filter((k) => (points as Record<string, unknown>)[k] !== undefined);
   if (kinds.length !== 1) throw new Error("rankSweep: points must be one of { rank: [...] }, { energy: [...] } or { speedup: [...] }.");
   const values = (points as Record<string, unknown>)[kinds[0]];
   if (!Array.isArray(values) || values.length === 0) throw new Error("rankSweep: give at least one sweep point.");
-  return values.map((v) => ({ [kinds[0]]: v, layers }) as DecompositionPlan);
+  return values.map((v) => ({ [kinds[0]]: v, layers, ...(method ? { method } : {}) }) as DecompositionPlan);
 }
 
 /**
@@ -65,8 +70,9 @@ function plansFor(points: SweepPoints, layers: string[]): DecompositionPlan[] {
  * short fine-tune, and the theoretical and measured forward speed-up. `model` is not changed.
  */
 export async function rankSweep(model: tf.LayersModel, data: TrainData & { test: NonNullable<TrainData["test"]> }, options: RankSweepOptions): Promise<SweepRow[]> {
-  plansFor(options.points, []); // validates the points before any work
-  const eligible = eligibleConvLayers(model);
+  const method = factorizationMethod(options.method);
+  plansFor(options.points, [], options.method).forEach(checkPlan); // validates the points before any work
+  const eligible = eligibleConvLayers(model, method);
   const layers = options.layers ?? eligible.map((l) => l.name);
   for (const name of layers) {
     if (!eligible.some((l) => l.name === name)) {
@@ -75,14 +81,14 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
   }
   const mode = options.mode ?? "each";
   const groups = mode === "each" ? layers.map((l) => [l]) : [layers];
-  const measure = options.measure === false ? undefined : { batchSize: options.measure?.batchSize ?? 128 };
+  const measure = options.measure === false ? undefined : { batchSize: options.measure?.batchSize ?? DEFAULT_TIMING_BATCH };
   const denseModelMs = measure && mode === "all" ? (await timeModel(model, [measure.batchSize]))[measure.batchSize] : undefined;
   const rows: SweepRow[] = [];
 
   for (const group of groups) {
     // Two targets can land on the same ranks (e.g. 4× and 6× both give K = 1 on a thin layer): measure once.
     const seen = new Set<string>();
-    for (const plan of plansFor(options.points, group)) {
+    for (const plan of plansFor(options.points, group, options.method)) {
       let decomposed;
       try {
         decomposed = decomposeModelWithReport(model, plan);
@@ -103,7 +109,7 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
           const res = await train(lowRank, { train: data.train, test: data.test }, { ...options.fineTune, evaluateEachEpoch: true });
           after = res.history[res.history.length - 1]?.testAccuracy;
         }
-        rows.push(...(await rowsFor(model, lowRank, report, mode, before, after, measure, denseModelMs)));
+        rows.push(...(await rowsFor(model, lowRank, report, mode, before, after, measure, denseModelMs, method)));
         options.onRow?.(rows[rows.length - 1]);
       } finally {
         lowRank.dispose();
@@ -131,11 +137,12 @@ async function rowsFor(
   accuracyAfter: number | undefined,
   measure: { batchSize: number } | undefined,
   denseModelMs: number | undefined,
+  method: FactorizationMethod,
 ): Promise<SweepRow[]> {
   if (mode === "each") {
     const r = report[0];
     const rank = scalarRank(r.rank, "rankSweep");
-    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), rank, { batchSize: measure.batchSize }) : undefined;
+    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), rank, { batchSize: measure.batchSize, method }) : undefined;
     return [
       { layer: r.name, rank, relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
     ];

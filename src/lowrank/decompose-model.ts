@@ -6,8 +6,6 @@ import { layerBuilder, replacementClassNames, type LayerBuilder } from "./layer-
 import { factorizationMethod } from "./methods";
 import { checkPlan, namedLayers, needsSpectrum, planMethod, resolveRank, type BnPlacement, type DecompositionPlan } from "./plan";
 
-export type { DecompositionPlan } from "./plan";
-
 export interface LayerDecompositionReport {
   name: string;
   /** The method that factored it (methods/). */

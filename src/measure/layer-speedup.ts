@@ -3,8 +3,11 @@ import { convCost, convSpecOfLayer, layerBuilder, tai, type ConvSpec, type Facto
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
 import { timeIt, type TimeOptions } from "./time-it";
 
+/** Images per timed forward pass when a caller gives none (profiles set their own: measureBatchSize). */
+export const DEFAULT_TIMING_BATCH = 128;
+
 export interface SpeedupOptions {
-  /** Images per forward pass (default 128). */
+  /** Images per forward pass (default DEFAULT_TIMING_BATCH). */
   batchSize?: number;
   timing?: TimeOptions;
 }
@@ -25,7 +28,7 @@ export interface LayerSpeedup {
   environment: MeasureEnvironment;
 }
 
-function specOf(original: tf.layers.Layer | ConvSpec): ConvSpec {
+function specFrom(original: tf.layers.Layer | ConvSpec): ConvSpec {
   if (original instanceof tf.layers.Layer) {
     if (original.getClassName() !== "Conv2D") {
       throw new Error(`measureLayerSpeedup: layer '${original.name}' is a ${original.getClassName()}, not a Conv2D.`);
@@ -49,9 +52,9 @@ export async function measureLayerSpeedup(
   rank: Rank,
   opts: SpeedupOptions & { method?: FactorizationMethod } = {},
 ): Promise<LayerSpeedup> {
-  const spec = specOf(original);
+  const spec = specFrom(original);
   const method = opts.method ?? tai;
-  const batchSize = opts.batchSize ?? 128;
+  const batchSize = opts.batchSize ?? DEFAULT_TIMING_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`measureLayerSpeedup: batchSize must be a positive integer, got ${batchSize}.`);
   method.checkRank(spec, rank);
   const { inH, inW, inC, outC, kh, kw, strideH, strideW, padding } = spec;

@@ -13,9 +13,11 @@ import { sweepAllLayers, sweepEachLayer } from "../experiments/sweeps";
 import {
   checkPlan,
   convSpecIfSized,
+  DEFAULT_METHOD,
   describeRankRule,
   eligibleConvLayers,
   kernelSizeOfLayer,
+  lowRankConvs,
   planMethod,
   resolveRank,
   type RankRule,
@@ -34,6 +36,8 @@ export interface MainJobOptions {
   speedup: number;
   /** Explicit ranks instead of `speedup`: one K for every eligible layer. */
   rank?: number;
+  /** Factorisation method (src/lowrank/methods); default "tai". */
+  method?: string;
   /** Speed-up targets of the rank sweep. */
   sweepSpeedups: number[];
   /** Results folder (created). */
@@ -61,8 +65,8 @@ export interface MainJobResult {
 }
 
 /** The rank rule of the decomposed and from-scratch networks. */
-function ruleOf(o: MainJobOptions): { rank: number } | { speedup: number } {
-  return o.rank !== undefined ? { rank: o.rank } : { speedup: o.speedup };
+function ruleOf(o: MainJobOptions): ({ rank: number } | { speedup: number }) & { method?: string } {
+  return { ...(o.rank !== undefined ? { rank: o.rank } : { speedup: o.speedup }), ...(o.method ? { method: o.method } : {}) };
 }
 
 /**
@@ -89,6 +93,13 @@ function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
     }
   } finally {
     model.dispose();
+  }
+  if (o.fromScratch) {
+    try {
+      buildModel(o.model, { ...modelOptions(settings, o.model), lowRank: lowRankConvs({ ...rule, bn: "after" }) }).dispose();
+    } catch (err) {
+      throw new Error(`The low-rank twin of ${o.model} cannot be built: ${(err as Error).message} Use --no-from-scratch or another --model.`);
+    }
   }
 }
 
@@ -167,10 +178,10 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     if (o.sweep) {
       const onSkip = (layers: string[], why: string): void => log(`sweep point skipped for ${layers.length > 1 ? "all layers" : layers[0]}: ${why}`);
       log(`rank sweep, each layer alone, speed-ups ${o.sweepSpeedups.join(", ")}`);
-      perLayer = await sweepEachLayer(base.model, trainData, settings, { speedups: o.sweepSpeedups, onSkip });
+      perLayer = await sweepEachLayer(base.model, trainData, settings, { speedups: o.sweepSpeedups, method: o.method, onSkip });
       csv(perLayer, "sweep-per-layer.csv");
       log(`rank sweep, all layers together, each point fine-tuned for ${settings.sweepFineTuneSteps} steps`);
-      whole = await sweepAllLayers(base.model, trainData, settings, { speedups: o.sweepSpeedups, onSkip });
+      whole = await sweepAllLayers(base.model, trainData, settings, { speedups: o.sweepSpeedups, method: o.method, onSkip });
     }
 
     // 5. Tables, figures, report.
@@ -184,6 +195,7 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
         backend: `${backend.name} (${backend.version}), ${backend.threads} thread(s)`,
         machine: backend.machine,
         target: describeRankRule(rule),
+        ...(o.method && o.method !== DEFAULT_METHOD ? { method: planMethod(rule).description } : {}),
       },
       started,
       summary,

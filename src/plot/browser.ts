@@ -88,7 +88,7 @@ function writeHtml(figure: PlotlyFigure, path: string, opts: ImageOptions): void
 
 /**
  * Start one headless chromium with plotly loaded in a blank page, reused for many figures
- * (≈3 s to start, then well under a second per image). Always `close()` it.
+ * (starting it costs far more than each image). Always `close()` it.
  */
 export async function createExporter(opts: { executablePath?: string } = {}): Promise<Exporter> {
   const browser = await launchChromium(opts.executablePath);

@@ -11,13 +11,15 @@ export function dataOptions(s: ProfileSettings): Cifar10Options {
 
 /**
  * Zoo-model options of the profile: vgg-small takes the profile's widths and dropout, the other models
- * their defaults; all take its seed. `modelOptions(s, extra)` is vgg-small's (pass `lowRank` for the twin).
+ * their defaults; all but the fixed reference CNN take its seed. `modelOptions(s, extra)` is vgg-small's (pass `lowRank` for the twin).
  */
 export function modelOptions(s: ProfileSettings, extra?: Partial<VggSmallOptions>): VggSmallOptions;
 export function modelOptions<N extends ModelName>(s: ProfileSettings, model: N, extra?: Partial<ModelOptionsByName[N]>): ModelOptionsByName[N];
 export function modelOptions(s: ProfileSettings, modelOrExtra: ModelName | object = {}, extra: object = {}): object {
   const [model, more] = typeof modelOrExtra === "string" ? [modelOrExtra, extra] : ["vgg-small", modelOrExtra];
-  return model === "vgg-small" ? { widths: [...s.widths], dropout: s.dropout, seed: s.seed, ...more } : { seed: s.seed, ...more };
+  if (model === "vgg-small") return { widths: [...s.widths], dropout: s.dropout, seed: s.seed, ...more };
+  // The reference CNN is a fixed benchmark network: it takes no options at all.
+  return model === "reference-cnn" ? { ...more } : { seed: s.seed, ...more };
 }
 
 /** Options for training the baseline (`epochs`) or the low-rank twin from scratch (`scratch: true`). */

@@ -1,6 +1,7 @@
 import type { FineTuneSchedule } from "../train/fine-tune";
 import type { LrScheduleKind, LrScheduleSpec } from "../train/lr-schedule";
 import type { OptimizerName } from "../train/optimizer";
+import { DEFAULT_TIMING_BATCH } from "../measure/layer-speedup";
 import { profileName, type ProfileName } from "./name";
 
 /**
@@ -82,7 +83,7 @@ const QUICK: ProfileSettings = {
   scratchEpochs: 2,
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 10,
-  measureBatchSize: 128,
+  measureBatchSize: DEFAULT_TIMING_BATCH,
 };
 
 const FULL: ProfileSettings = {
@@ -111,7 +112,7 @@ const FULL: ProfileSettings = {
   scratchEpochs: 5,
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 60,
-  measureBatchSize: 128,
+  measureBatchSize: DEFAULT_TIMING_BATCH,
 };
 
 /** Settings of a profile: the one named, else LOWRANK_PROFILE, else quick. Returns a fresh copy. */

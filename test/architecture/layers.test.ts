@@ -73,3 +73,22 @@ test("the import graph has no cycles", () => {
   for (const f of files) visit(f, []);
   assert.deepEqual(cycles, []);
 });
+
+/** The maths of src/lowrank: framework-free, so a second framework could reuse it (the AIMET split). */
+const FRAMEWORK_FREE = [
+  "lowrank/matrix.ts", "lowrank/host-kernel.ts", "lowrank/kernel-matrix.ts", "lowrank/svd.ts", "lowrank/decompose.ts",
+  "lowrank/rank-bounds.ts", "lowrank/cost.ts", "lowrank/factorization.ts", "lowrank/methods/index.ts", "lowrank/rank-selection.ts", "lowrank/plan.ts",
+];
+
+test("the low-rank maths imports no TensorFlow.js, directly or through another file", () => {
+  const offenders: string[] = [];
+  const seen = new Set<string>();
+  const visit = (file: string, via: string[]): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (/from\s+"@tensorflow\//.test(readFileSync(file, "utf8"))) offenders.push([...via, file].map((f) => relative(SRC, f)).join(" → "));
+    for (const t of graph.get(file) ?? []) visit(t, [...via, file]);
+  };
+  for (const f of FRAMEWORK_FREE) visit(join(SRC, f), []);
+  assert.deepEqual(offenders, []);
+});

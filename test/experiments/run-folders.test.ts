@@ -59,6 +59,7 @@ test("bad targets and folders fail in seconds, before any data is read", async (
   await assert.rejects(runMainJob(options({ speedup: 0 })), /Target speedup must be a positive number/);
   await assert.rejects(runMainJob(options({ speedup: 50 })), /Speed-up 50 does not fit layer 'conv1_1' of vgg-small: No rank reaches .*Choose a smaller --speedup/);
   await assert.rejects(runMainJob(options({ rank: 10 })), /Rank 10 does not fit layer 'conv1_1' of vgg-small: .*must be an integer in 1\.\.9, got 10\. Use a smaller --rank/);
+  await assert.rejects(runMainJob(options({ model: "reference-cnn", fromScratch: true })), /The low-rank twin of reference-cnn cannot be built: reference-cnn takes no options.*--no-from-scratch/);
   await assert.rejects(runMainJob(options({ sweepSpeedups: [2, NaN] })), /Sweep speed-ups must be finite positive numbers, got NaN/);
   await assert.rejects(runMainJob(options({ outDir: "" })), /--out\) is empty/);
   const file = join(base, "file");

@@ -10,22 +10,7 @@ import { layerColors, logTicks } from "../../src/plot/theme";
 import { trainingCurvesFigure } from "../../src/plot/training-curves";
 import type { PlotlyFigure, PlotlyTrace } from "../../src/plot/types";
 import * as fx from "./fixtures";
-
-/** Structural validity: JSON round-trip, typed traces, matching x/y lengths, a title, titled axes. */
-function assertValidFigure(fig: PlotlyFigure): void {
-  assert.deepEqual(JSON.parse(JSON.stringify(fig)), fig, "figure is plain JSON");
-  assert.ok(fig.data.length > 0);
-  for (const t of fig.data) {
-    assert.equal(typeof t.type, "string");
-    if (Array.isArray(t.x) && Array.isArray(t.y)) assert.equal(t.x.length, t.y.length, `trace ${String(t.name)}`);
-  }
-  assert.match(String((fig.layout.title as { text: string }).text), /\S/);
-  for (const [k, v] of Object.entries(fig.layout)) {
-    if (/^[xy]axis\d*$/.test(k) && (v as { tickvals?: unknown }).tickvals === undefined) {
-      assert.match(String((v as { title?: { text?: string } }).title?.text ?? ""), /\S/, `${k} has a title`);
-    }
-  }
-}
+import { assertValidFigure } from "./fixtures";
 
 const named = (fig: PlotlyFigure, name: string): PlotlyTrace => {
   const t = fig.data.find((d) => d.name === name);

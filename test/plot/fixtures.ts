@@ -2,7 +2,8 @@
 import { convCost, lowRankCost, type ConvSpec } from "../../src/lowrank/cost";
 import { maxRank } from "../../src/lowrank/rank-bounds";
 import type { HistoryRow } from "../../src/train/history";
-import type { FilterComparison, Spectrum, SweepRow, TrainingRun } from "../../src/plot/types";
+import assert from "node:assert/strict";
+import type { FilterComparison, PlotlyFigure, Spectrum, SweepRow, TrainingRun } from "../../src/plot/types";
 
 /** Small seeded PRNG (mulberry32), so fixtures never change between runs. */
 export function rng(seed: number): () => number {
@@ -96,4 +97,21 @@ export function filters(C = 3, N = 16, rank = 2): FilterComparison {
     original: { shape: [d, d, C, N], values: original },
     reconstructed: { shape: [d, d, C, N], values: reconstructed },
   };
+}
+
+/** Structural validity: JSON round-trip, typed traces, matching x/y lengths, a title, titled axes. */
+export function assertValidFigure(fig: PlotlyFigure, opts: { titledAxes?: boolean } = {}): void {
+  assert.deepEqual(JSON.parse(JSON.stringify(fig)), fig, "figure is plain JSON");
+  assert.ok(fig.data.length > 0);
+  for (const t of fig.data) {
+    assert.equal(typeof t.type, "string");
+    if (Array.isArray(t.x) && Array.isArray(t.y)) assert.equal(t.x.length, t.y.length, `trace ${String(t.name)}`);
+  }
+  assert.match(String((fig.layout.title as { text: string }).text), /\S/);
+  if (opts.titledAxes === false) return;
+  for (const [k, v] of Object.entries(fig.layout)) {
+    if (/^[xy]axis\d*$/.test(k) && (v as { tickvals?: unknown }).tickvals === undefined) {
+      assert.match(String((v as { title?: { text?: string } }).title?.text ?? ""), /\S/, `${k} has a title`);
+    }
+  }
 }

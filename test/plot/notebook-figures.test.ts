@@ -4,18 +4,7 @@ import { classBalanceFigure } from "../../src/plot/class-balance";
 import { decompositionStepsFigure } from "../../src/plot/decomposition-steps";
 import { fineTuneStagesFigure } from "../../src/plot/fine-tune-stages";
 import { imageGridFigure } from "../../src/plot/image-grid";
-import type { PlotlyFigure } from "../../src/plot/types";
-
-/** Plain JSON, typed traces with matching x/y, a title. */
-function assertValidFigure(fig: PlotlyFigure): void {
-  assert.deepEqual(JSON.parse(JSON.stringify(fig)), fig, "figure is plain JSON");
-  assert.ok(fig.data.length > 0);
-  for (const t of fig.data) {
-    assert.equal(typeof t.type, "string");
-    if (Array.isArray(t.x) && Array.isArray(t.y)) assert.equal(t.x.length, t.y.length, `trace ${String(t.name)}`);
-  }
-  assert.match(String((fig.layout.title as { text: string }).text), /\S/);
-}
+import { assertValidFigure } from "./fixtures";
 
 /** A size×size RGB image, plane by plane, every pixel (r, g, b). */
 const flat = (size: number, [r, g, b]: number[]): Uint8Array => {
@@ -33,7 +22,7 @@ test("imageGridFigure: one image trace, pixels from the planes, white gaps, a la
     { label: "cat", images: [img, flat(2, [1, 2, 3])] },
     { label: "<dog>", images: [flat(2, [4, 5, 6])] },
   ], { title: "Two classes", gap: 1 });
-  assertValidFigure(fig);
+  assertValidFigure(fig, { titledAxes: false });
   assert.equal(fig.data.length, 1);
   const z = fig.data[0].z as number[][][];
   assert.equal(fig.data[0].type, "image");
@@ -60,7 +49,7 @@ test("imageGridFigure: one image trace, pixels from the planes, white gaps, a la
 
 test("classBalanceFigure: grouped bars per split over categorical classes", () => {
   const fig = classBalanceFigure({ classNames: ["cat", "dog"], train: [5000, 4999], test: [1000, 1000] });
-  assertValidFigure(fig);
+  assertValidFigure(fig, { titledAxes: false });
   assert.deepEqual(fig.data.map((t) => [t.type, t.name]), [["bar", "train"], ["bar", "test"]]);
   assert.deepEqual(fig.data[0].x, ["cat", "dog"]);
   assert.deepEqual(fig.data[0].y, [5000, 4999]);
@@ -80,7 +69,7 @@ test("decompositionStepsFigure: accuracy in percent per step, the target in the 
     { step: "+ conv1_1", accuracy: 0.75 },
     { step: "+ conv1_2", accuracy: 0.5 },
   ], { speedup: 2 });
-  assertValidFigure(fig);
+  assertValidFigure(fig, { titledAxes: false });
   assert.deepEqual(fig.data[0].x, ["baseline", "+ conv1_1", "+ conv1_2"]);
   assert.deepEqual(fig.data[0].y, [80, 75, 50]);
   assert.equal((fig.layout.xaxis as { type: string }).type, "category");
@@ -98,7 +87,7 @@ test("fineTuneStagesFigure: before (dotted) and after per stage, the final stage
     { layers: ["conv1", "conv2"], accuracyBefore: 0.7, accuracyAfter: 0.72 },
   ];
   const fig = fineTuneStagesFigure(stages, { baselineAccuracy: 0.75 });
-  assertValidFigure(fig);
+  assertValidFigure(fig, { titledAxes: false });
   const [before, after] = fig.data;
   assert.deepEqual(before.x, ["conv1", "conv2", "final fine-tune (all layers)"]);
   assert.deepEqual(before.y, [60, 65, 70]);

@@ -76,6 +76,7 @@ test("modelOptions: vgg-small gets the profile's widths and dropout, other zoo m
   assert.deepEqual(modelOptions(s, "vgg-small"), modelOptions(s));
   assert.deepEqual(modelOptions(s, "vgg-small", { numClasses: 5 }), { widths: [32, 64, 128], dropout: 0.1, seed: 7, numClasses: 5 });
   assert.deepEqual(modelOptions(s, "tiny-cnn"), { seed: 7 });
+  assert.deepEqual(modelOptions(s, "reference-cnn"), {}, "the fixed benchmark network takes no options");
   assert.deepEqual(modelOptions(s, "nin", { numClasses: 5 }), { seed: 7, numClasses: 5 });
   assert.notEqual(modelOptions(s).widths, s.widths, "a copy: the model cannot edit the settings");
 });

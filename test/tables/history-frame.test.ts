@@ -1,17 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { historyFrame } from "../../src/tables/history-frame";
-import type { TrainHistoryRow } from "../../src/train/history";
+import { historyRow } from "../train/fixtures";
 
-const row = (epoch: number, trainLoss: number, testAccuracy?: number): TrainHistoryRow => ({
-  epoch,
-  trainLoss,
-  trainAccuracy: 0.5,
-  ...(testAccuracy === undefined ? {} : { testLoss: 1, testAccuracy }),
-  seconds: 10,
-  imagesPerSecond: 100,
-  lr: 0.1,
-});
+const row = historyRow;
 
 test("historyFrame: one row per epoch, test columns only when evaluated", () => {
   const df = historyFrame([row(1, 2.0, 0.3), row(2, 1.5, 0.4)]);

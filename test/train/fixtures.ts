@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { initBackend } from "../../src/backend/init";
 import { loadCifar10, type Cifar10 } from "../../src/data";
+import type { TrainHistoryRow } from "../../src/train/history";
 
 /** The shared real CIFAR-10 (../shared/data next to the repo here and in CI), or CIFAR10_DIR. */
 export const CIFAR10_DIR = process.env.CIFAR10_DIR ?? path.resolve(__dirname, "../../../shared/data/cifar-10-batches-bin");
@@ -20,4 +21,17 @@ export function tempDir(prefix: string): string {
 /** Flat copies of a list of tensors' values (for before/after comparisons). */
 export function snapshot(tensors: { dataSync(): ArrayLike<number> }[]): number[][] {
   return tensors.map((t) => Array.from(t.dataSync()));
+}
+
+/** One synthetic epoch of history; test columns only when `testAccuracy` is given. */
+export function historyRow(epoch: number, trainLoss: number, testAccuracy?: number): TrainHistoryRow {
+  return {
+    epoch,
+    trainLoss,
+    trainAccuracy: 0.5,
+    ...(testAccuracy === undefined ? {} : { testLoss: 1, testAccuracy }),
+    seconds: 10,
+    imagesPerSecond: 100,
+    lr: 0.1,
+  };
 }

@@ -1,16 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bestEpoch, type TrainHistoryRow } from "../../src/train/history";
+import { bestEpoch } from "../../src/train/history";
+import { historyRow } from "./fixtures";
 
-const row = (epoch: number, trainLoss: number, testAccuracy?: number): TrainHistoryRow => ({
-  epoch,
-  trainLoss,
-  trainAccuracy: 0.5,
-  ...(testAccuracy === undefined ? {} : { testLoss: 1, testAccuracy }),
-  seconds: 10,
-  imagesPerSecond: 100,
-  lr: 0.1,
-});
+const row = historyRow;
 
 test("bestEpoch prefers test accuracy, else the lowest train loss", () => {
   assert.equal(bestEpoch([row(1, 2.0, 0.3), row(2, 1.0, 0.5), row(3, 0.5, 0.4)])?.epoch, 2);

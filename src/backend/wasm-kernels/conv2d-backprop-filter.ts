@@ -3,8 +3,8 @@ import { filterGradPlan } from "./conv-geometry";
 import { asTensor, explicitPadding, forwardConvInfo, requireInput } from "./kernel-support";
 
 /**
- * [B,H,W,C] → [C,H,W,B]. wasm's Transpose is slow on this 4-D permutation (≈100 ms for 64×32×32×32); a
- * 2-D transpose then a 3-D one with a contiguous inner axis gives the same result ≈3× faster.
+ * [B,H,W,C] → [C,H,W,B]. wasm's Transpose is slow on this 4-D permutation; a 2-D transpose then a 3-D
+ * one with a contiguous inner axis gives the same result faster.
  */
 function channelsToFront(x: tf.Tensor4D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
