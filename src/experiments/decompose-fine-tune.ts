@@ -27,7 +27,7 @@ export async function decomposeAndFineTune(
   baseline: tf.LayersModel,
   data: { train: Cifar10Split; test: Cifar10Split },
   settings: ProfileSettings,
-  rule: RankRule,
+  rule: RankRule & { method?: string },
 ): Promise<DecomposedNetwork> {
   const ft = await fineTune(baseline, data, fineTuneOptions(settings, { plan: rule, schedule: "all-at-once", training: { label: "decomposed" } }));
   try {

@@ -2,6 +2,7 @@
 export * from "./baseline";
 export * from "./decompose-fine-tune";
 export * from "./low-rank-twin";
+export * from "./methods-compared";
 export * from "./rank-sweep";
 export * from "./run-folders";
 export * from "./summary";

@@ -29,6 +29,8 @@ export interface LayerDecompositionReport {
   lowRankMacs: number;
   /** originalMacs / lowRankMacs. */
   theoreticalSpeedup: number;
+  /** Iterative methods: iterations, whether the fit converged, seconds. */
+  fit?: FactorizedKernel["fit"];
 }
 
 export interface ModelDecomposition {
@@ -159,6 +161,7 @@ export function decomposeModelWithReport(model: tf.LayersModel, plan: Decomposit
       relativeError: factored.energy > 0 ? Math.sqrt(factored.residual / factored.energy) : 0,
       ...macs,
       theoreticalSpeedup: macs.originalMacs / macs.lowRankMacs,
+      ...(factored.fit ? { fit: factored.fit } : {}),
     });
   }
   return { model: rebuild(model, replace, builder, plan.bn ?? "none"), layers: reports };

@@ -1,5 +1,5 @@
 import { checkKernel, describeKernel, HostKernel } from "./host-kernel";
-import { kernelToMatrix } from "./kernel-matrix";
+import { factorsToKernels, kernelToMatrix } from "./kernel-matrix";
 import { checkRank, kernelSize } from "./rank-bounds";
 import { singularValues, svdFactorize } from "./svd";
 
@@ -36,27 +36,13 @@ export interface KernelFactorization {
 
 function factorization(kernel: HostKernel): KernelFactorization {
   const shape: [number, number, number, number] = [...kernel.shape];
-  const [kh, kw, C, N] = shape;
   const f = svdFactorize(kernelToMatrix(kernel));
   const decompose = (K: number): Decomposition => {
     checkRank(kernelSize(shape), K);
     const { u, v } = f.vectors(K);
-    const vertical = new Float64Array(kh * C * K);
-    const horizontal = new Float64Array(kw * K * N);
-    for (let k = 0; k < K; k++) {
-      const root = Math.sqrt(f.singularValues[k]);
-      // vertical[i, 0, c, k] = U[c·kh + i, k]·√σ_k
-      for (let c = 0; c < C; c++) {
-        for (let i = 0; i < kh; i++) vertical[(i * C + c) * K + k] = u.data[(c * kh + i) * K + k] * root;
-      }
-      // horizontal[0, j, k, n] = V[n·kw + j, k]·√σ_k
-      for (let n = 0; n < N; n++) {
-        for (let j = 0; j < kw; j++) horizontal[(j * K + k) * N + n] = v.data[(n * kw + j) * K + k] * root;
-      }
-    }
+    const roots = Array.from(f.singularValues.subarray(0, K), Math.sqrt);
     return {
-      vertical: { data: vertical, shape: [kh, 1, C, K] },
-      horizontal: { data: horizontal, shape: [1, kw, K, N] },
+      ...factorsToKernels(u, v, shape, roots),
       singularValues: f.singularValues,
       residual: tailEnergy(f.singularValues, K),
       rank: K,

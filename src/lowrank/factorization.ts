@@ -19,6 +19,8 @@ export interface FactorizedKernel {
   residual: number;
   /** ‖W‖²_F. */
   energy: number;
+  /** Iterative methods: how the fit went (a fit that hit its iteration cap says so here). */
+  fit?: { iterations: number; converged: boolean; seconds: number };
 }
 
 /** One kernel analysed once (e.g. its SVD), then factored at any rank. */

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorization";
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
-import { tai } from "./methods";
+import { jaderberg, tai } from "./methods";
 import type { BnPlacement } from "./plan";
 
 type LayerConfig = tf.serialization.ConfigDict;
@@ -78,8 +78,8 @@ const taiLayers: LayerBuilder = {
   },
 };
 
-/** Every method's layer builder, by method name. */
-export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers };
+/** Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, so it builds the same layer. */
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg } };
 
 /** The builder of `method`. */
 export function layerBuilder(method: FactorizationMethod): LayerBuilder {
@@ -96,5 +96,5 @@ export function builderForLayer(layer: tf.layers.Layer): LayerBuilder | undefine
 
 /** Class names of every method's replacement layers. */
 export function replacementClassNames(): string[] {
-  return Object.values(LAYER_BUILDERS).flatMap((b) => [...b.classNames]);
+  return [...new Set(Object.values(LAYER_BUILDERS).flatMap((b) => [...b.classNames]))];
 }

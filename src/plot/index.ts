@@ -17,3 +17,4 @@ export * from "./image-grid";
 export * from "./class-balance";
 export * from "./decomposition-steps";
 export * from "./fine-tune-stages";
+export * from "./methods";

@@ -1,10 +1,12 @@
 import type { FactorizationMethod } from "../factorization";
+import { jaderberg } from "./jaderberg";
 import { tai } from "./tai";
 
+export { fitVerticalHorizontal, jaderberg, jaderbergMethod, type FitIteration, type IterativeFit, type IterativeFitOptions } from "./jaderberg";
 export { tai } from "./tai";
 
 /** Every decomposition method, by name. A new method is one file in this folder and one entry here. */
-export const METHODS: Readonly<Record<string, FactorizationMethod>> = { tai };
+export const METHODS: Readonly<Record<string, FactorizationMethod>> = { tai, jaderberg };
 export const METHOD_NAMES: readonly string[] = Object.keys(METHODS);
 export const DEFAULT_METHOD = "tai";
 
