@@ -32,7 +32,7 @@ export interface SweepRow {
 }
 
 /** The points of a sweep: one rank rule per value (a rank in every swept layer, an energy fraction kept, a speed-up target). */
-export type SweepPoints = { rank: number[] } | { energy: number[] } | { speedup: number[] };
+export type SweepPoints = { rank: number[] } | { energy: number[] } | { speedup: number[] } | { budget: number[] };
 
 export interface RankSweepOptions {
   /** "each": every layer alone, the rest dense (default). "all": every point applied to all layers at once. */
@@ -53,12 +53,12 @@ export interface RankSweepOptions {
   onSkip?: (layers: string[], reason: string) => void;
 }
 
-const POINT_KINDS = ["rank", "energy", "speedup"] as const;
+const POINT_KINDS = ["rank", "energy", "speedup", "budget"] as const;
 
 /** Plans, one per point, for one layer (mode "each") or for all of `layers` at once (mode "all"). */
 function plansFor(points: SweepPoints, layers: string[], method?: string): DecompositionPlan[] {
   const kinds = POINT_KINDS.filter((k) => (points as Record<string, unknown>)[k] !== undefined);
-  if (kinds.length !== 1) throw new Error("rankSweep: points must be one of { rank: [...] }, { energy: [...] } or { speedup: [...] }.");
+  if (kinds.length !== 1) throw new Error("rankSweep: points must be one of { rank: [...] }, { energy: [...] }, { speedup: [...] } or { budget: [...] }.");
   const values = (points as Record<string, unknown>)[kinds[0]];
   if (!Array.isArray(values) || values.length === 0) throw new Error("rankSweep: give at least one sweep point.");
   return values.map((v) => ({ [kinds[0]]: v, layers, ...(method ? { method } : {}) }) as DecompositionPlan);

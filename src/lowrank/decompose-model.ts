@@ -1,10 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { convSpecIfSized, convRefusal, kernelOfLayer, kernelSizeOfLayer, biasOfLayer } from "./conv-layer";
 import { convCost } from "./cost";
-import type { FactorizationMethod, FactorizedKernel, KernelAnalysis, Rank } from "./factorization";
+import { scalarRank, type FactorizationMethod, type FactorizedKernel, type KernelAnalysis, type Rank } from "./factorization";
 import { layerBuilder, replacementClassNames, type LayerBuilder } from "./layer-builder";
 import { factorizationMethod } from "./methods";
-import { checkPlan, namedLayers, needsSpectrum, planMethod, resolveRank, type BnPlacement, type DecompositionPlan } from "./plan";
+import { checkPlan, isBudgetRule, namedLayers, needsSpectrum, planMethod, resolveRank, type BnPlacement, type DecompositionPlan } from "./plan";
+import { allocateRanks, allocateRanksGreedy, tailErrors, type AllocationLayer } from "./rank-allocation";
+import { RankUnreachableError } from "./rank-selection";
 
 export interface LayerDecompositionReport {
   name: string;
@@ -84,11 +86,46 @@ function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): Chosen[] {
         "The method needs a Conv2D with a d×d kernel, d > 1.",
     );
   }
-  return chosen.map((layer) => {
-    const analysis = needsSpectrum(plan) ? method.analyze(kernelOfLayer(layer)) : undefined;
+  const analyses = chosen.map((layer) => (needsSpectrum(plan) ? method.analyze(kernelOfLayer(layer)) : undefined));
+  if (isBudgetRule(plan)) {
+    const ranks = budgetRanks(chosen, analyses as KernelAnalysis[], method, plan.budget, plan.allocation ?? "exact");
+    return chosen.map((layer, i) => ({ layer, rank: ranks[layer.name], analysis: analyses[i] }));
+  }
+  return chosen.map((layer, i) => {
+    const analysis = analyses[i];
     const rank = resolveRank(plan, { name: layer.name, size: kernelSizeOfLayer(layer), spec: convSpecIfSized(layer) ?? undefined, spectrum: analysis?.spectrum }, method);
     return { layer, rank: rank as Rank, analysis };
   });
+}
+
+/** Ranks of a budget rule: every layer's options (rank, MACs, normalised error), allocated jointly. */
+function budgetRanks(layers: tf.layers.Layer[], analyses: KernelAnalysis[], method: FactorizationMethod, target: number, allocation: "exact" | "greedy"): Record<string, number> {
+  let dense = 0;
+  const options: AllocationLayer[] = layers.map((layer, i) => {
+    const spec = convSpecIfSized(layer);
+    if (!spec) throw new Error(`Layer '${layer.name}' has no fixed input height/width, so a budget cannot be turned into ranks: give { ranks } or { rank }.`);
+    const spectrum = analyses[i].spectrum;
+    if (!spectrum) throw new Error(`Layer '${layer.name}': a budget rule needs the kernel's spectrum (method ${method.name} gives none).`);
+    dense += convCost(spec).macs;
+    const errors = tailErrors(spectrum);
+    return {
+      name: layer.name,
+      options: method.ranks(spec).map((r) => {
+        const rank = scalarRank(r, "a budget rule");
+        return { rank, macs: method.cost(spec, rank).macs, error: errors[rank - 1] };
+      }),
+    };
+  });
+  const budget = dense / target;
+  const least = options.reduce((s, l) => s + Math.min(...l.options.map((o) => o.macs)), 0);
+  if (least > budget) {
+    throw new RankUnreachableError(
+      `No ranks reach a ${target}× speed-up of ${layers.length} layer(s) together: the best is ${(dense / least).toFixed(3)}× with every layer at its cheapest rank.`,
+      target,
+      dense / least,
+    );
+  }
+  return (allocation === "greedy" ? allocateRanksGreedy : allocateRanks)(options, budget).ranks;
 }
 
 interface Replacement {

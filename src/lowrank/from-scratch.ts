@@ -1,7 +1,7 @@
 import type { ConvFactory, ConvRequest } from "../models/conv-block";
 import type { ConvSpec } from "./cost";
 import { layerBuilder } from "./layer-builder";
-import { checkPlan, namedLayers, planMethod, resolveRank, type DecompositionPlan } from "./plan";
+import { checkPlan, namedLayers, needsSpectrum, planMethod, resolveRank, type DecompositionPlan } from "./plan";
 import type { KernelSize } from "./rank-bounds";
 
 /**
@@ -14,8 +14,8 @@ import type { KernelSize } from "./rank-bounds";
  */
 export function lowRankConvs(plan: DecompositionPlan): ConvFactory {
   checkPlan(plan);
-  if ("energy" in plan && plan.energy !== undefined) {
-    throw new Error("An energy rule reads trained weights, so it cannot size a network trained from scratch: use { speedup }, { rank } or { ranks }.");
+  if (needsSpectrum(plan)) {
+    throw new Error("Energy and budget rules read trained weights, so they cannot size a network trained from scratch: use { speedup }, { rank } or { ranks }.");
   }
   const method = planMethod(plan);
   const builder = layerBuilder(method);

@@ -13,6 +13,7 @@ export * from "./cost";
 export * from "./factorization";
 export * from "./methods";
 export * from "./rank-selection";
+export * from "./rank-allocation";
 export * from "./plan";
 export * from "./conv-layer";
 // Importing the layer module registers LowRankConv2D for (de)serialisation.

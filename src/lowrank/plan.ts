@@ -13,9 +13,15 @@ export type RankRule =
   | { /** Explicit rank per layer name (only these layers). */ ranks: Record<string, Rank> }
   | { /** The same rank in every chosen layer. */ rank: Rank }
   | { /** Keep this fraction of each layer's Σσ² (rankForEnergy). */ energy: number }
-  | { /** The most expensive rank with at least this theoretical speed-up per layer (rankForSpeedup). */ speedup: number };
+  | { /** The most expensive rank with at least this theoretical speed-up per layer (rankForSpeedup). */ speedup: number }
+  | {
+      /** The chosen layers together at this theoretical speed-up, ranks allocated jointly for the least total normalised error. */
+      budget: number;
+      /** "exact" (default: allocateRanks) or "greedy" (allocateRanksGreedy, for comparison). */
+      allocation?: "exact" | "greedy";
+    };
 
-export const RANK_RULE_KINDS = ["ranks", "rank", "energy", "speedup"] as const;
+export const RANK_RULE_KINDS = ["ranks", "rank", "energy", "speedup", "budget"] as const;
 export type RankRuleKind = (typeof RANK_RULE_KINDS)[number];
 
 /** Where the optional batch normalisation sits: between V and H, or after H (+bias) as in the authors' models. */
@@ -40,7 +46,7 @@ export function rankRuleKind(rule: unknown): RankRuleKind {
   const kinds = RANK_RULE_KINDS.filter((k) => (rule as Record<string, unknown>)[k] !== undefined);
   if (kinds.length !== 1) {
     throw new Error(
-      `A rank rule needs exactly one of 'ranks' ({ layerName: K }), 'rank' (one K for every layer), 'energy' (fraction of Σσ² kept) or 'speedup' (per-layer target), got ${kinds.length ? kinds.join(" and ") : "none"}.`,
+      `A rank rule needs exactly one of 'ranks' ({ layerName: K }), 'rank' (one K for every layer), 'energy' (fraction of Σσ² kept), 'speedup' (per-layer target) or 'budget' (all layers' target), got ${kinds.length ? kinds.join(" and ") : "none"}.`,
     );
   }
   return kinds[0];
@@ -64,8 +70,14 @@ export function checkPlan(plan: DecompositionPlan): void {
     checkRankValue((plan as { rank: unknown }).rank, "'rank'");
   } else if (kind === "energy") {
     checkEnergyFraction((plan as { energy: number }).energy);
-  } else {
+  } else if (kind === "speedup") {
     checkSpeedupTarget((plan as { speedup: number }).speedup);
+  } else {
+    const { budget, allocation } = plan as { budget: number; allocation?: string };
+    checkSpeedupTarget(budget);
+    if (allocation !== undefined && allocation !== "exact" && allocation !== "greedy") {
+      throw new Error(`Budget allocation must be "exact" or "greedy", got '${String(allocation)}'.`);
+    }
   }
   if (plan.bn !== undefined && !BN_PLACEMENTS.includes(plan.bn)) {
     throw new Error(`Plan bn must be one of ${BN_PLACEMENTS.join(", ")}, got '${String(plan.bn)}'.`);
@@ -92,7 +104,12 @@ export function namedLayers(plan: DecompositionPlan): string[] | undefined {
 
 /** True when the rule reads the kernel's spectrum (so the caller analyses the kernel first). */
 export function needsSpectrum(rule: RankRule): boolean {
-  return "energy" in rule && rule.energy !== undefined;
+  return ("energy" in rule && rule.energy !== undefined) || isBudgetRule(rule);
+}
+
+/** A budget rule: its ranks come from all layers together (allocateRanks), not one layer at a time. */
+export function isBudgetRule(rule: RankRule): rule is Extract<RankRule, { budget: number }> {
+  return "budget" in rule && rule.budget !== undefined;
 }
 
 /** What resolveRank knows of one layer. */
@@ -111,6 +128,10 @@ export function describeRankRule(rule: RankRule): string {
   if (kind === "ranks") return `ranks ${JSON.stringify((rule as { ranks: object }).ranks)}`;
   if (kind === "rank") return `rank ${JSON.stringify((rule as { rank: Rank }).rank)} in every eligible layer`;
   if (kind === "energy") return `${(rule as { energy: number }).energy * 100}% of each layer's Σσ² kept`;
+  if (kind === "budget") {
+    const r = rule as { budget: number; allocation?: string };
+    return `${r.budget}× theoretical speed-up of all chosen layers together (ranks allocated ${r.allocation === "greedy" ? "greedily" : "exactly"})`;
+  }
   return `${(rule as { speedup: number }).speedup}× theoretical speed-up per layer`;
 }
 
@@ -120,6 +141,9 @@ export function describeRankRule(rule: RankRule): string {
  */
 export function resolveRank(rule: RankRule, layer: LayerForRank, method: FactorizationMethod): Rank | undefined {
   let rank: Rank;
+  if (isBudgetRule(rule)) {
+    throw new Error("A budget rule allocates ranks for all layers together: resolve it with allocateRanks (decomposeModel does), not one layer at a time.");
+  }
   if ("ranks" in rule && rule.ranks) {
     if (!(layer.name in rule.ranks)) return undefined;
     rank = rule.ranks[layer.name];

@@ -271,3 +271,28 @@ test("a rule-based plan on a model with nothing to decompose says why, layer by 
   }
   m.dispose();
 });
+
+test("a budget rule: the chosen layers together meet the speed-up with the least total error; greedy is never better", () => {
+  const model = tf.sequential({
+    name: "budget",
+    layers: [
+      tf.layers.conv2d({ name: "c1", inputShape: [8, 8, 3], filters: 8, kernelSize: 3, padding: "same", activation: "relu" }),
+      tf.layers.conv2d({ name: "c2", filters: 12, kernelSize: 3, padding: "same", activation: "relu" }),
+      tf.layers.conv2d({ name: "c3", filters: 16, kernelSize: 3, strides: 2, padding: "same" }),
+    ],
+  });
+  for (const target of [1.5, 2, 3]) {
+    const exact = decomposeModelWithReport(model, { budget: target });
+    const greedy = decomposeModelWithReport(model, { budget: target, allocation: "greedy" });
+    const macs = (r: typeof exact) => r.layers.reduce((s, l) => s + l.lowRankMacs, 0);
+    const dense = exact.layers.reduce((s, l) => s + l.originalMacs, 0);
+    const error = (r: typeof exact) => r.layers.reduce((s, l) => s + l.residual / l.energy, 0);
+    assert.ok(macs(exact) <= dense / target + 1e-9, `exact meets ${target}×`);
+    assert.ok(macs(greedy) <= dense / target + 1e-9, `greedy meets ${target}×`);
+    assert.ok(error(exact) <= error(greedy) + 1e-12, `exact ${error(exact)} ≤ greedy ${error(greedy)} at ${target}×`);
+    exact.model.dispose();
+    greedy.model.dispose();
+  }
+  assert.throws(() => decomposeModel(model, { budget: 1000 }), /No ranks reach a 1000× speed-up of 3 layer\(s\) together/);
+  model.dispose();
+});

@@ -14,7 +14,7 @@ test("every method has a TF.js layer builder, and names resolve", () => {
     assert.equal(LAYER_BUILDERS[name].method, METHODS[name]);
   }
   assert.equal(factorizationMethod(), tai);
-  assert.throws(() => factorizationMethod("cp4"), /Unknown decomposition method 'cp4': use one of tai/);
+  assert.throws(() => factorizationMethod("cp4"), /Unknown decomposition method 'cp4': use one of tai, jaderberg/);
 });
 
 test("tai through the interface: same factors, residual and cost as Theorem 1's functions", () => {

@@ -17,6 +17,7 @@ test("one rank rule, four kinds, each resolved to a rank within the layer's boun
   assert.throws(() => resolveRank({ rank: 49 }, layer, tai), /Rank for layer 'conv' \(3×3 conv 16→32, kernel matrix 48×96\) must be an integer in 1\.\.48, got 49/);
   assert.throws(() => resolveRank({ speedup: 2 }, { name: "x", size: spec }, tai), /'x' has no fixed input height\/width/);
   assert.throws(() => resolveRank({ energy: 0.5 }, layer, tai), /needs the kernel's spectrum/);
+  assert.throws(() => resolveRank({ budget: 2 }, layer, tai), /allocates ranks for all layers together/);
 });
 
 test("checkPlan: exactly one rule, valid values, bn, layers and method named in the message", () => {
@@ -33,7 +34,9 @@ test("checkPlan: exactly one rule, valid values, bn, layers and method named in 
     [{ speedup: Infinity }, /Target speedup must be a positive number/],
     [{ rank: 2, bn: "before" }, /bn must be one of none, between, after/],
     [{ rank: 2, layers: "conv1" }, /'layers' must be an array of layer names/],
-    [{ rank: 2, method: "svd2" }, /Unknown decomposition method 'svd2': use one of tai/],
+    [{ rank: 2, method: "svd2" }, /Unknown decomposition method 'svd2': use one of tai, jaderberg/],
+    [{ budget: 0 }, /Target speedup must be a positive number/],
+    [{ budget: 2, allocation: "best" }, /allocation must be "exact" or "greedy", got 'best'/],
   ];
   for (const [plan, message] of cases) assert.throws(() => checkPlan(plan as DecompositionPlan), message, JSON.stringify(plan));
   for (const ok of [{ rank: 2 }, { rank: [2, 3] }, { ranks: { a: 2 } }, { energy: 1 }, { speedup: 0.5, layers: ["a"], bn: "after", method: "tai" }]) {
