@@ -2,15 +2,19 @@ import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
 import {
   convSpecOfLayer,
+  decomposeModelWithReport,
   eligibleConvLayers,
   factorizationMethod,
   fitVerticalHorizontal,
   kernelOfLayer,
   rankForSpeedup,
   type FitIteration,
+  type RankRule,
 } from "../lowrank";
 import type { ProfileSettings } from "../profiles";
+import { evaluate } from "../train/evaluate";
 import { decomposeAndFineTune } from "./decompose-fine-tune";
+import { convStackSpeedup } from "./rank-sweep";
 import { forwardMs } from "./summary";
 
 /** One layer factored by one method at one rank. */
@@ -152,4 +156,34 @@ export function closedFormVerdict(errors: readonly MethodErrorRow[], networks: r
     }
   }
   return lines;
+}
+
+/** One rank rule applied to the whole baseline, before any fine-tune. */
+export interface RuleRow {
+  rule: string;
+  /** "layer:K" for each decomposed layer, in model order. */
+  ranks: string;
+  /** Dense conv MACs over the decomposed convs' MACs. */
+  convSpeedup: number;
+  /** Σ over layers of ‖W − W_K‖² / ‖W‖²: what the budget allocator minimises. */
+  totalError: number;
+  accuracyBefore: number;
+}
+
+/** Each labelled rule decomposes the baseline; its ranks, cost, total error and test accuracy, side by side. */
+export function rulesCompared(baseline: tf.LayersModel, test: Cifar10Split, rules: readonly { label: string; rule: RankRule }[]): RuleRow[] {
+  return rules.map(({ label, rule }) => {
+    const { model, layers } = decomposeModelWithReport(baseline, rule);
+    try {
+      return {
+        rule: label,
+        ranks: layers.map((l) => `${l.name}:${String(l.rank)}`).join(" "),
+        convSpeedup: convStackSpeedup(layers),
+        totalError: layers.reduce((s, l) => s + (l.energy > 0 ? l.residual / l.energy : 0), 0),
+        accuracyBefore: evaluate(model, test).accuracy,
+      };
+    } finally {
+      model.dispose();
+    }
+  });
 }

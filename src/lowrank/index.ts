@@ -14,6 +14,7 @@ export * from "./factorization";
 export * from "./methods";
 export * from "./rank-selection";
 export * from "./rank-allocation";
+export * from "./vbmf";
 export * from "./plan";
 export * from "./conv-layer";
 // Importing the layer module registers LowRankConv2D for (de)serialisation.

@@ -5,7 +5,8 @@
 import type { ConvSpec } from "./cost";
 import type { FactorizationMethod, Rank } from "./factorization";
 import { DEFAULT_METHOD, factorizationMethod } from "./methods";
-import type { KernelSize } from "./rank-bounds";
+import { maxRank, type KernelSize } from "./rank-bounds";
+import { vbmfRank } from "./vbmf";
 import { checkEnergyFraction, checkSpeedupTarget, rankForEnergy, rankForSpeedup } from "./rank-selection";
 
 /** How each chosen layer gets its rank. One key only; a new kind of rule is a new member here and in resolveRank. */
@@ -14,6 +15,7 @@ export type RankRule =
   | { /** The same rank in every chosen layer. */ rank: Rank }
   | { /** Keep this fraction of each layer's Σσ² (rankForEnergy). */ energy: number }
   | { /** The most expensive rank with at least this theoretical speed-up per layer (rankForSpeedup). */ speedup: number }
+  | { /** Each layer's rank estimated by EVBMF from its spectrum (vbmfRank, as MUSCO does); at least 1. */ vbmf: true }
   | {
       /** The chosen layers together at this theoretical speed-up, ranks allocated jointly for the least total normalised error. */
       budget: number;
@@ -21,7 +23,7 @@ export type RankRule =
       allocation?: "exact" | "greedy";
     };
 
-export const RANK_RULE_KINDS = ["ranks", "rank", "energy", "speedup", "budget"] as const;
+export const RANK_RULE_KINDS = ["ranks", "rank", "energy", "speedup", "budget", "vbmf"] as const;
 export type RankRuleKind = (typeof RANK_RULE_KINDS)[number];
 
 /** Where the optional batch normalisation sits: between V and H, or after H (+bias) as in the authors' models. */
@@ -46,7 +48,7 @@ export function rankRuleKind(rule: unknown): RankRuleKind {
   const kinds = RANK_RULE_KINDS.filter((k) => (rule as Record<string, unknown>)[k] !== undefined);
   if (kinds.length !== 1) {
     throw new Error(
-      `A rank rule needs exactly one of 'ranks' ({ layerName: K }), 'rank' (one K for every layer), 'energy' (fraction of Σσ² kept), 'speedup' (per-layer target) or 'budget' (all layers' target), got ${kinds.length ? kinds.join(" and ") : "none"}.`,
+      `A rank rule needs exactly one of 'ranks' ({ layerName: K }), 'rank' (one K for every layer), 'energy' (fraction of Σσ² kept), 'speedup' (per-layer target), 'budget' (all layers' target) or 'vbmf' (true: estimated per layer), got ${kinds.length ? kinds.join(" and ") : "none"}.`,
     );
   }
   return kinds[0];
@@ -70,6 +72,8 @@ export function checkPlan(plan: DecompositionPlan): void {
     checkRankValue((plan as { rank: unknown }).rank, "'rank'");
   } else if (kind === "energy") {
     checkEnergyFraction((plan as { energy: number }).energy);
+  } else if (kind === "vbmf") {
+    if ((plan as { vbmf: unknown }).vbmf !== true) throw new Error(`'vbmf' takes true (estimate each layer's rank), got ${JSON.stringify((plan as { vbmf: unknown }).vbmf)}.`);
   } else if (kind === "speedup") {
     checkSpeedupTarget((plan as { speedup: number }).speedup);
   } else {
@@ -104,7 +108,7 @@ export function namedLayers(plan: DecompositionPlan): string[] | undefined {
 
 /** True when the rule reads the kernel's spectrum (so the caller analyses the kernel first). */
 export function needsSpectrum(rule: RankRule): boolean {
-  return ("energy" in rule && rule.energy !== undefined) || isBudgetRule(rule);
+  return ("energy" in rule && rule.energy !== undefined) || ("vbmf" in rule && rule.vbmf === true) || isBudgetRule(rule);
 }
 
 /** A budget rule: its ranks come from all layers together (allocateRanks), not one layer at a time. */
@@ -128,6 +132,7 @@ export function describeRankRule(rule: RankRule): string {
   if (kind === "ranks") return `ranks ${JSON.stringify((rule as { ranks: object }).ranks)}`;
   if (kind === "rank") return `rank ${JSON.stringify((rule as { rank: Rank }).rank)} in every eligible layer`;
   if (kind === "energy") return `${(rule as { energy: number }).energy * 100}% of each layer's Σσ² kept`;
+  if (kind === "vbmf") return "EVBMF's rank estimate per layer";
   if (kind === "budget") {
     const r = rule as { budget: number; allocation?: string };
     return `${r.budget}× theoretical speed-up of all chosen layers together (ranks allocated ${r.allocation === "greedy" ? "greedily" : "exactly"})`;
@@ -149,6 +154,10 @@ export function resolveRank(rule: RankRule, layer: LayerForRank, method: Factori
     rank = rule.ranks[layer.name];
   } else if ("rank" in rule && rule.rank !== undefined) {
     rank = rule.rank;
+  } else if ("vbmf" in rule && rule.vbmf === true) {
+    if (!layer.spectrum) throw new Error(`Layer '${layer.name}': a vbmf rule needs the kernel's spectrum (method ${method.name} gives none).`);
+    const { kh, kw, inC, outC } = layer.size;
+    rank = Math.min(Math.max(1, vbmfRank(layer.spectrum, inC * kh, outC * kw).rank), maxRank(layer.size));
   } else if ("energy" in rule && rule.energy !== undefined) {
     if (!layer.spectrum) throw new Error(`Layer '${layer.name}': an energy rule needs the kernel's spectrum (method ${method.name} gives none).`);
     rank = rankForEnergy(layer.spectrum, rule.energy);

@@ -78,6 +78,7 @@ test("the import graph has no cycles", () => {
 const FRAMEWORK_FREE = [
   "lowrank/matrix.ts", "lowrank/host-kernel.ts", "lowrank/kernel-matrix.ts", "lowrank/svd.ts", "lowrank/decompose.ts",
   "lowrank/rank-bounds.ts", "lowrank/cost.ts", "lowrank/factorization.ts", "lowrank/methods/index.ts", "lowrank/rank-selection.ts", "lowrank/plan.ts",
+  "lowrank/rank-allocation.ts", "lowrank/vbmf.ts", "lowrank/methods/jaderberg.ts",
 ];
 
 test("the low-rank maths imports no TensorFlow.js, directly or through another file", () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
-import { closedFormVerdict, iterativeFitTrace, networksByMethod, reconstructionByMethod } from "../../src/experiments/methods-compared";
+import { closedFormVerdict, iterativeFitTrace, networksByMethod, reconstructionByMethod, rulesCompared } from "../../src/experiments/methods-compared";
 import { tinyCnn } from "../../src/models";
 import { fitTraceFigure, methodErrorFigure } from "../../src/plot/methods";
 import { profileSettings } from "../../src/profiles";
@@ -64,4 +64,22 @@ test("the verdict follows the numbers: confirmed when the iterative fit never go
   const bad = closedFormVerdict([row("tai", 0.5, 0.01), row("jaderberg", 0.4, 0.2)], []);
   assert.match(bad[0], /NOT confirmed — the iterative fit went below the closed form in 1 of 1/);
   assert.match(closedFormVerdict([row("tai", 0.5, 0.01)], [])[0], /No \(layer, rank\) was factored by both/);
+});
+
+test("rules side by side: a per-layer target and the joint budget at the same speed-up; the budget's total error is no larger", () => {
+  const model = tinyCnn({ seed: 4 });
+  const rows = rulesCompared(model, data.test, [
+    { label: "per layer 2×", rule: { speedup: 2 } },
+    { label: "budget 2× (exact)", rule: { budget: 2 } },
+    { label: "budget 2× (greedy)", rule: { budget: 2, allocation: "greedy" } },
+  ]);
+  assert.deepEqual(rows.map((r) => r.rule), ["per layer 2×", "budget 2× (exact)", "budget 2× (greedy)"]);
+  for (const r of rows) {
+    assert.ok(r.convSpeedup >= 2 - 1e-9, `${r.rule}: ${r.convSpeedup}`);
+    assert.match(r.ranks, /conv1:\d+ conv2:\d+/);
+    assert.ok(r.accuracyBefore >= 0 && r.accuracyBefore <= 1);
+  }
+  assert.ok(rows[1].totalError <= rows[0].totalError + 1e-12, "the per-layer ranks are one feasible choice of the budget");
+  assert.ok(rows[1].totalError <= rows[2].totalError + 1e-12);
+  model.dispose();
 });

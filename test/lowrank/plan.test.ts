@@ -36,6 +36,7 @@ test("checkPlan: exactly one rule, valid values, bn, layers and method named in 
     [{ rank: 2, layers: "conv1" }, /'layers' must be an array of layer names/],
     [{ rank: 2, method: "svd2" }, /Unknown decomposition method 'svd2': use one of tai, jaderberg/],
     [{ budget: 0 }, /Target speedup must be a positive number/],
+    [{ vbmf: 1 }, /'vbmf' takes true/],
     [{ budget: 2, allocation: "best" }, /allocation must be "exact" or "greedy", got 'best'/],
   ];
   for (const [plan, message] of cases) assert.throws(() => checkPlan(plan as DecompositionPlan), message, JSON.stringify(plan));
@@ -65,4 +66,13 @@ test("an unreachable speed-up is a typed error carrying the best speed-up", () =
     assert.equal(err.best, convCost(thin).macs / tai.cost(thin, 1).macs);
     assert.match(err.message, /No rank reaches a 50× speedup for the 3×3 conv 3→16/);
   }
+});
+
+test("the vbmf rule: EVBMF's estimate on the layer's spectrum, at least 1, at most the full rank", () => {
+  // A clear 3-component spectrum over a flat noise floor of a 48×96 kernel matrix.
+  const spectrum = Array.from({ length: 48 }, (_, i) => (i < 3 ? 40 - 5 * i : 1 - i / 100));
+  assert.equal(resolveRank({ vbmf: true }, { ...layer, spectrum }, tai), 3);
+  assert.equal(resolveRank({ vbmf: true }, { ...layer, spectrum: Array.from({ length: 48 }, (_, i) => 1 - i / 100) }, tai), 1, "noise only: rank 1, not 0");
+  assert.throws(() => resolveRank({ vbmf: true }, layer, tai), /vbmf rule needs the kernel's spectrum/);
+  assert.equal(describeRankRule({ vbmf: true }), "EVBMF's rank estimate per layer");
 });
