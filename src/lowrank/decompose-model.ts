@@ -5,7 +5,7 @@ import { scalarRank, type FactorizationMethod, type FactorizedKernel, type Kerne
 import { layerBuilder, replacementClassNames, type LayerBuilder } from "./layer-builder";
 import { factorizationMethod } from "./methods";
 import { checkPlan, isBudgetRule, namedLayers, needsSpectrum, planMethod, resolveRank, type BnPlacement, type DecompositionPlan } from "./plan";
-import { allocateRanks, allocateRanksGreedy, tailErrors, type AllocationLayer } from "./rank-allocation";
+import { allocateRanks, allocateRanksGreedy, BudgetTooSmallError, tailErrors, type AllocationLayer } from "./rank-allocation";
 import { RankUnreachableError } from "./rank-selection";
 
 export interface LayerDecompositionReport {
@@ -116,16 +116,17 @@ function budgetRanks(layers: tf.layers.Layer[], analyses: KernelAnalysis[], meth
       }),
     };
   });
-  const budget = dense / target;
-  const least = options.reduce((s, l) => s + Math.min(...l.options.map((o) => o.macs)), 0);
-  if (least > budget) {
+  try {
+    return (allocation === "greedy" ? allocateRanksGreedy : allocateRanks)(options, dense / target).ranks;
+  } catch (err) {
+    if (!(err instanceof BudgetTooSmallError)) throw err;
+    // Worded as the speed-up the caller asked for; typed so sweeps skip the point.
     throw new RankUnreachableError(
-      `No ranks reach a ${target}× speed-up of ${layers.length} layer(s) together: the best is ${(dense / least).toFixed(3)}× with every layer at its cheapest rank.`,
+      `No ranks reach a ${target}× speed-up of ${layers.length} layer(s) together: the best is ${(dense / err.least).toFixed(3)}× with every layer at its cheapest rank.`,
       target,
-      dense / least,
+      dense / err.least,
     );
   }
-  return (allocation === "greedy" ? allocateRanksGreedy : allocateRanks)(options, budget).ranks;
 }
 
 interface Replacement {
@@ -181,8 +182,7 @@ export function decomposeModelWithReport(model: tf.LayersModel, plan: Decomposit
   const replace = new Map<string, Replacement>();
   const reports: LayerDecompositionReport[] = [];
   for (const { layer, rank, analysis } of chosen) {
-    const kernel = kernelOfLayer(layer);
-    const a = analysis ?? method.analyze(kernel);
+    const a = analysis ?? method.analyze(kernelOfLayer(layer));
     const factored = a.factor(rank);
     replace.set(layer.name, { factored, bias: biasOfLayer(layer) });
     const macs = macsOf(layer, method, rank);
@@ -191,7 +191,7 @@ export function decomposeModelWithReport(model: tf.LayersModel, plan: Decomposit
       method: method.name,
       rank,
       maxRank: method.maxRank(kernelSizeOfLayer(layer)),
-      kernelShape: kernel.shape,
+      kernelShape: layer.getWeights()[0].shape as [number, number, number, number],
       singularValues: a.spectrum,
       residual: factored.residual,
       energy: factored.energy,
@@ -223,11 +223,16 @@ export interface LayerByLayerStep {
  * are new: dispose the ones you no longer need (the input model is never disposed).
  */
 export function* decomposeLayerByLayer(model: tf.LayersModel, plan: DecompositionPlan): Generator<LayerByLayerStep, void, void> {
-  const names = resolvePlan(model, plan).map((c) => c.layer.name);
+  const chosen = resolvePlan(model, plan);
   const { layers: _restrict, ...rule } = plan;
+  // A budget is shared by all layers, so its ranks are the joint allocation on the starting weights;
+  // applied to one layer at a time it would become a per-layer target.
+  const stepPlan = (layer: Chosen): DecompositionPlan =>
+    isBudgetRule(plan) ? { ranks: { [layer.layer.name]: layer.rank }, bn: plan.bn, method: plan.method } : ({ ...rule, layers: [layer.layer.name] } as DecompositionPlan);
   let current = model;
-  for (const name of names) {
-    const step = decomposeModelWithReport(current, { ...rule, layers: [name] } as DecompositionPlan);
+  for (const c of chosen) {
+    const name = c.layer.name;
+    const step = decomposeModelWithReport(current, stepPlan(c));
     current = step.model;
     yield { layerName: name, model: current, report: step.layers[0] };
   }

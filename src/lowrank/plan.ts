@@ -108,12 +108,12 @@ export function namedLayers(plan: DecompositionPlan): string[] | undefined {
 
 /** True when the rule reads the kernel's spectrum (so the caller analyses the kernel first). */
 export function needsSpectrum(rule: RankRule): boolean {
-  return ("energy" in rule && rule.energy !== undefined) || ("vbmf" in rule && rule.vbmf === true) || isBudgetRule(rule);
+  return ["energy", "vbmf", "budget"].includes(rankRuleKind(rule));
 }
 
 /** A budget rule: its ranks come from all layers together (allocateRanks), not one layer at a time. */
 export function isBudgetRule(rule: RankRule): rule is Extract<RankRule, { budget: number }> {
-  return "budget" in rule && rule.budget !== undefined;
+  return rankRuleKind(rule) === "budget";
 }
 
 /** What resolveRank knows of one layer. */
@@ -145,27 +145,38 @@ export function describeRankRule(rule: RankRule): string {
  * layer). `ranks` rules that do not name the layer give undefined. Validate the rule first (checkPlan).
  */
 export function resolveRank(rule: RankRule, layer: LayerForRank, method: FactorizationMethod): Rank | undefined {
+  const spectrum = (): ArrayLike<number> => {
+    if (!layer.spectrum) throw new Error(`Layer '${layer.name}': a${kind === "energy" ? "n" : ""} ${kind} rule needs the kernel's spectrum (method ${method.name} gives none).`);
+    return layer.spectrum;
+  };
+  const kind = rankRuleKind(rule);
   let rank: Rank;
-  if (isBudgetRule(rule)) {
-    throw new Error("A budget rule allocates ranks for all layers together: resolve it with allocateRanks (decomposeModel does), not one layer at a time.");
-  }
-  if ("ranks" in rule && rule.ranks) {
-    if (!(layer.name in rule.ranks)) return undefined;
-    rank = rule.ranks[layer.name];
-  } else if ("rank" in rule && rule.rank !== undefined) {
-    rank = rule.rank;
-  } else if ("vbmf" in rule && rule.vbmf === true) {
-    if (!layer.spectrum) throw new Error(`Layer '${layer.name}': a vbmf rule needs the kernel's spectrum (method ${method.name} gives none).`);
-    const { kh, kw, inC, outC } = layer.size;
-    rank = Math.min(Math.max(1, vbmfRank(layer.spectrum, inC * kh, outC * kw).rank), maxRank(layer.size));
-  } else if ("energy" in rule && rule.energy !== undefined) {
-    if (!layer.spectrum) throw new Error(`Layer '${layer.name}': an energy rule needs the kernel's spectrum (method ${method.name} gives none).`);
-    rank = rankForEnergy(layer.spectrum, rule.energy);
-  } else {
-    if (!layer.spec) {
-      throw new Error(`Layer '${layer.name}' has no fixed input height/width, so a speedup target cannot be turned into a rank: give { ranks } or { rank }.`);
+  switch (kind) {
+    case "budget":
+      throw new Error("A budget rule allocates ranks for all layers together: resolve it with allocateRanks (decomposeModel does), not one layer at a time.");
+    case "ranks": {
+      const ranks = (rule as { ranks: Record<string, Rank> }).ranks;
+      if (!(layer.name in ranks)) return undefined;
+      rank = ranks[layer.name];
+      break;
     }
-    rank = rankForSpeedup(layer.spec, (rule as { speedup: number }).speedup, method);
+    case "rank":
+      rank = (rule as { rank: Rank }).rank;
+      break;
+    case "vbmf": {
+      const { kh, kw, inC, outC } = layer.size;
+      rank = Math.min(Math.max(1, vbmfRank(spectrum(), inC * kh, outC * kw).rank), maxRank(layer.size));
+      break;
+    }
+    case "energy":
+      rank = rankForEnergy(spectrum(), (rule as { energy: number }).energy);
+      break;
+    case "speedup":
+      if (!layer.spec) {
+        throw new Error(`Layer '${layer.name}' has no fixed input height/width, so a speedup target cannot be turned into a rank: give { ranks } or { rank }.`);
+      }
+      rank = rankForSpeedup(layer.spec, (rule as { speedup: number }).speedup, method);
+      break;
   }
   method.checkRank(layer.size, rank, layer.name);
   return rank;

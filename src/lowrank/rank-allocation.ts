@@ -23,6 +23,17 @@ export interface Allocation {
   error: number;
 }
 
+/** No choice of ranks fits the budget: `least` is what the cheapest ranks need. */
+export class BudgetTooSmallError extends Error {
+  constructor(
+    readonly budget: number,
+    readonly least: number,
+  ) {
+    super(`No choice of ranks fits ${budget.toLocaleString("en-US")} multiply-adds: the cheapest ranks already need ${least.toLocaleString("en-US")}. Ask for a smaller speed-up.`);
+    this.name = "BudgetTooSmallError";
+  }
+}
+
 function check(layers: readonly AllocationLayer[], budget: number): void {
   if (!(Number.isFinite(budget) && budget > 0)) throw new Error(`The multiply-add budget must be a positive number, got ${budget}.`);
   if (layers.length === 0) throw new Error("Rank allocation needs at least one layer.");
@@ -35,9 +46,7 @@ function check(layers: readonly AllocationLayer[], budget: number): void {
     }
   }
   const least = layers.reduce((s, l) => s + Math.min(...l.options.map((o) => o.macs)), 0);
-  if (least > budget) {
-    throw new Error(`No choice of ranks fits ${budget.toLocaleString("en-US")} multiply-adds: the cheapest ranks already need ${least.toLocaleString("en-US")}. Ask for a smaller speed-up.`);
-  }
+  if (least > budget) throw new BudgetTooSmallError(budget, least);
 }
 
 interface State {

@@ -294,5 +294,11 @@ test("a budget rule: the chosen layers together meet the speed-up with the least
     greedy.model.dispose();
   }
   assert.throws(() => decomposeModel(model, { budget: 1000 }), /No ranks reach a 1000× speed-up of 3 layer\(s\) together/);
+  // Layer by layer, a budget keeps its joint ranks instead of becoming a per-layer target.
+  const joint = decomposeModelWithReport(model, { budget: 2 });
+  const steps = [...decomposeLayerByLayer(model, { budget: 2 })];
+  assert.deepEqual(steps.map((s) => [s.layerName, s.report.rank]), joint.layers.map((l) => [l.name, l.rank]));
+  joint.model.dispose();
+  for (const s of steps) s.model.dispose();
   model.dispose();
 });
