@@ -116,7 +116,9 @@ async function main(): Promise<void> {
     };
     console.log(`\nTraining, ours (${native.version}) against peers — images/s; ours/peer > 1 means we are faster:`);
     console.log(formatTrainingComparison(ours, o.peers ? peerTrainResults : {}));
-    console.log(`\nInference at batch 128 — ms, and speed-up over the same library's dense version (theory: multiply-adds):`);
+    console.log(`\nInference at batch 128 (one batch) — ms, and speed-up over the same library's dense version (theory: multiply-adds).`);
+    console.log(`ours: deploy form (inferenceModel: BN folded into the convs, ReLU fused); as trained: BN and ReLU layers, LowRankConv2D.`);
+    console.log(`PyTorch runs BN as a layer (eval mode); Keras graph leaves it to TensorFlow's graph optimiser, which can fuse it into the conv.`);
     console.log(formatInferenceComparison(native, peerConvResults, peerForwardResults));
     console.log(`\nEach V/H pair of the decomposed vggSmall alone against its dense conv (ours, batch 128):`);
     console.log(formatPairs(native));

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { convCost, lowRankCost, LowRankConv2D, type ConvSpec } from "../src/lowrank";
 import { convSpecOfLayer, lowRankConvs } from "../src/lowrank";
-import { measureLayerSpeedup, timeIt } from "../src/measure";
+import { measureLayerSpeedup, timeDeployed, timeModel } from "../src/measure";
 import { vggSmall } from "../src/models";
 
 export const BENCH_WIDTHS = [32, 64, 128];
@@ -17,7 +17,10 @@ export interface NetworkForward {
   variant: string;
   /** Layer name → K of each V/H pair (empty for dense). */
   ranks: Record<string, number>;
+  /** Median ms of its deploy form (BN folded, ReLU fused, pairs as plain convs), one batch. */
   ms: number;
+  /** Median ms of the model as trained (BN and ReLU layers, LowRankConv2D), one batch. */
+  asTrainedMs: number;
   /** Dense conv-stack MACs / this network's conv-stack MACs. */
   theoryConvSpeedup: number;
 }
@@ -45,9 +48,12 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
   const dense = vggSmall({ widths: BENCH_WIDTHS, seed: 1 });
   const specs = convSpecs(dense);
   const denseMacs = [...specs.values()].reduce((a, s) => a + convCost(s).macs, 0);
-  const x = tf.randomNormal([opts.batch, 32, 32, 3]);
-  const forward = async (model: tf.LayersModel) => (await timeIt(() => model.predict(x) as tf.Tensor, { warmup: 2, runs: opts.runs })).medianMs;
-  const networks: NetworkForward[] = [{ variant: "dense", ranks: {}, ms: await forward(dense), theoryConvSpeedup: 1 }];
+  const timing = { warmup: 2, runs: opts.runs };
+  const forward = async (model: tf.LayersModel) => ({
+    ms: (await timeDeployed(model, [opts.batch], timing))[opts.batch],
+    asTrainedMs: (await timeModel(model, [opts.batch], timing))[opts.batch],
+  });
+  const networks: NetworkForward[] = [{ variant: "dense", ranks: {}, ...(await forward(dense)), theoryConvSpeedup: 1 }];
   const pairs: PairForward[] = [];
   try {
     for (const s of opts.speedups) {
@@ -65,7 +71,7 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
           macs += convCost(spec).macs;
         }
       }
-      networks.push({ variant, ranks, ms: await forward(model), theoryConvSpeedup: denseMacs / macs });
+      networks.push({ variant, ranks, ...(await forward(model)), theoryConvSpeedup: denseMacs / macs });
       model.dispose();
       for (const [name, rank] of Object.entries(ranks)) {
         const r = await measureLayerSpeedup(specs.get(name) as ConvSpec, rank, { batchSize: opts.batch, timing: { warmup: 1, runs: opts.runs } });
@@ -73,7 +79,6 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
       }
     }
   } finally {
-    x.dispose();
     dense.dispose();
   }
   return { batch: opts.batch, networks, pairs };

@@ -90,7 +90,8 @@ export function formatTrainingComparison(ours: Partial<Record<"vgg_small" | "ref
 export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerResults<PeerConvResult>, forward: PeerResults<PeerForwardResult>): string {
   const lines: string[] = [];
   const peerCols = PEER_COLUMNS.filter((p) => conv[p]?.ok || forward[p]?.ok);
-  const header = ["case", "theory", "ours ms", "ours speed-up", ...peerCols.flatMap((p) => [`${p} ms`, `${p} speed-up`])];
+  // "ours": the deploy form (BN folded, ReLU fused); "as trained": the same weights with BN/ReLU layers.
+  const header = ["case", "theory", "ours ms", "ours speed-up", "as trained ms", "speed-up", ...peerCols.flatMap((p) => [`${p} ms`, `${p} speed-up`])];
   const rows: string[][] = [];
   const peerConvCells = (rank?: number) =>
     peerCols.flatMap((p) => {
@@ -100,9 +101,9 @@ export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerRe
       const pair = r.result.pairs.find((q) => q.rank === rank);
       return pair ? [fixed(pair.ms, 1), times(r.result.dense.ms / pair.ms)] : ["—", "—"];
     });
-  rows.push([`3×3 conv ${ours.conv.shape}`, "1.00×", fixed(ours.conv.ms, 1), "1.00×", ...peerConvCells()]);
+  rows.push([`3×3 conv ${ours.conv.shape}`, "1.00×", fixed(ours.conv.ms, 1), "1.00×", "—", "—", ...peerConvCells()]);
   for (const p of ours.pairs ?? []) {
-    rows.push([`  V/H pair K=${p.rank}`, times(p.theory), fixed(p.ms, 1), times(p.measured), ...peerConvCells(p.rank)]);
+    rows.push([`  V/H pair K=${p.rank}`, times(p.theory), fixed(p.ms, 1), times(p.measured), "—", "—", ...peerConvCells(p.rank)]);
   }
   const nets = ours.forward?.networks ?? [];
   const dense = nets.find((n) => n.variant === "dense");
@@ -115,7 +116,15 @@ export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerRe
       return m && d ? [fixed(m.ms, 1), times(d.ms / m.ms)] : ["—", "—"];
     });
   for (const n of nets) {
-    rows.push([`vggSmall ${n.variant}`, times(n.theoryConvSpeedup), fixed(n.ms, 1), dense ? times(dense.ms / n.ms) : "—", ...peerNetCells(n.variant)]);
+    rows.push([
+      `vggSmall ${n.variant}`,
+      times(n.theoryConvSpeedup),
+      fixed(n.ms, 1),
+      dense ? times(dense.ms / n.ms) : "—",
+      fixed(n.asTrainedMs, 1),
+      dense ? times(dense.asTrainedMs / n.asTrainedMs) : "—",
+      ...peerNetCells(n.variant),
+    ]);
   }
   lines.push(...table(header, rows));
   lines.push(...skipped(conv).map((s) => `conv ${s}`), ...skipped(forward).map((s) => `forward ${s}`));

@@ -11,7 +11,7 @@ import {
   type LayerDecompositionReport,
 } from "../lowrank";
 import { DEFAULT_TIMING_BATCH, measureLayerSpeedup } from "../measure/layer-speedup";
-import { timeModel } from "../measure/model-profile";
+import { timeDeployed } from "../measure/model-profile";
 import { evaluate } from "../train/evaluate";
 import { train, type TrainData, type TrainOptions } from "../train/train";
 
@@ -82,7 +82,7 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
   const mode = options.mode ?? "each";
   const groups = mode === "each" ? layers.map((l) => [l]) : [layers];
   const measure = options.measure === false ? undefined : { batchSize: options.measure?.batchSize ?? DEFAULT_TIMING_BATCH };
-  const denseModelMs = measure && mode === "all" ? (await timeModel(model, [measure.batchSize]))[measure.batchSize] : undefined;
+  const denseModelMs = measure && mode === "all" ? (await timeDeployed(model, [measure.batchSize]))[measure.batchSize] : undefined;
   const rows: SweepRow[] = [];
 
   for (const group of groups) {
@@ -150,7 +150,7 @@ async function rowsFor(
   // Whole network: MAC-weighted speed-up of the decomposed convs, and the measured whole-model ratio.
   const errSq = report.reduce((s, r) => s + r.residual, 0);
   const normSq = report.reduce((s, r) => s + r.energy, 0);
-  const lowMs = measure ? (await timeModel(lowRank, [measure.batchSize]))[measure.batchSize] : undefined;
+  const lowMs = measure ? (await timeDeployed(lowRank, [measure.batchSize]))[measure.batchSize] : undefined;
   return [
     {
       layer: "all",

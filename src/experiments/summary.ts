@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
-import { timeModel } from "../measure/model-profile";
+import { timeDeployed } from "../measure/model-profile";
 import type { TrainHistoryRow } from "../train/history";
 
 /** One network of the main job's summary table. Accuracies are fractions in [0, 1]. */
@@ -20,7 +20,7 @@ export function trainSeconds(history: readonly TrainHistoryRow[]): number {
   return history.reduce((s, r) => s + r.seconds, 0);
 }
 
-/** Median forward time (ms) of a whole model at `batch`, data read back. */
+/** Median forward time (ms) of a whole model in deploy form (BN folded; measure/timeDeployed) at `batch`, data read back. */
 export async function forwardMs(model: tf.LayersModel, batch: number, runs = 5): Promise<number> {
-  return (await timeModel(model, [batch], { runs }))[batch];
+  return (await timeDeployed(model, [batch], { runs }))[batch];
 }

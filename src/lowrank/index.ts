@@ -22,3 +22,4 @@ export * from "./lowrank-conv2d";
 export * from "./layer-builder";
 export * from "./decompose-model";
 export * from "./from-scratch";
+export * from "./inference-model";

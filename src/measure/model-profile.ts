@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
 import { layerCost, type LayerKind } from "./layer-cost";
-import { layerInputShape } from "../lowrank";
+import { inferenceModel, layerInputShape } from "../lowrank";
 import { timeIt, type TimeOptions } from "./time-it";
 
 export interface LayerProfile {
@@ -67,6 +67,19 @@ export async function timeModel(model: tf.LayersModel, batchSizes: number[], tim
     }
   }
   return out;
+}
+
+/**
+ * Median forward time of the model as it would be served: its deploy form (BN folded into the convs,
+ * ReLUs fused, V/H pairs as two plain convs; lowrank/inference-model). Predictions are the same.
+ */
+export async function timeDeployed(model: tf.LayersModel, batchSizes: number[], timing: TimeOptions = {}): Promise<Record<number, number>> {
+  const deployed = inferenceModel(model);
+  try {
+    return await timeModel(deployed, batchSizes, timing);
+  } finally {
+    deployed.dispose();
+  }
 }
 
 /** Forward time of one layer alone: a one-layer model built from its config, with its weights copied. */
