@@ -27,6 +27,7 @@ import { dataOptions, modelOptions, profileSettings, type ProfileName, type Prof
 import { writeMainReport } from "../report/main-report";
 import { writeCsv } from "../tables/csv";
 import { saveModel } from "../train/checkpoint";
+import { exportDeployModel } from "../train/export-model";
 import type { TrainHistoryRow } from "../train/history";
 
 export interface MainJobOptions {
@@ -148,6 +149,8 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     log(`decomposed ${dec.layers.length} layers (${dec.layers.map((l) => `${l.name}:K=${l.rank}`).join(", ")})`);
     log(`accuracy before fine-tuning ${(dec.accuracyBefore * 100).toFixed(2)}%, after ${(dec.accuracyAfter * 100).toFixed(2)}%`);
     await saveModel(dec.model, join(outDir, "models", "decomposed-fine-tuned"));
+    // The same network in plain TF.js layers (BN folded): loads anywhere TF.js runs, without this project.
+    await exportDeployModel(dec.model, join(outDir, "models", "decomposed-deploy"));
     const baseMs = await forwardMs(base.model, settings.measureBatchSize);
     const decMs = await forwardMs(dec.model, settings.measureBatchSize);
     csv(dec.history, "history-fine-tune.csv");

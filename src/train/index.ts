@@ -8,3 +8,4 @@ export * from "./optimizer";
 export * from "../util/progress";
 export * from "./train";
 export * from "./fingerprint";
+export * from "./export-model";

@@ -36,6 +36,9 @@ test("the main job writes CSVs, figures and an index.html that renders (tiny run
   }
   const html = readFileSync(result.reportPath, "utf8");
   assert.match(html, /figures\/spectra\.png/);
+  // The decomposed network, twice: project layers (for training) and plain TF.js layers (deploy form).
+  assert.match(readFileSync(join(out, "run", "models", "decomposed-fine-tuned", "model.json"), "utf8"), /LowRankConv2D/);
+  assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /LowRankConv2D|BatchNormalization/);
 
   // A second run with the same checkpoints folder loads the finished baseline instead of training it.
   const again: string[] = [];

@@ -4,30 +4,11 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { decomposeModel, inferenceModelWithReport, lowRankConv2D, lowRankConvs, type BnPlacement } from "../../src/lowrank";
 import { vggSmall } from "../../src/models";
+import { randomizeBatchNorms } from "./tf-fixtures";
 
 before(async () => {
   await initBackend(undefined, { quiet: true });
 });
-
-/** Give every BN (layer or a pair's own) non-trivial statistics, so folding has something to get wrong. */
-function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
-  let s = seed;
-  for (const layer of model.layers) {
-    const bnWeights = layer.weights.filter((v) => /(gamma|beta|moving_mean|moving_variance)$/.test(v.originalName));
-    if (!bnWeights.length) continue;
-    const values = layer.getWeights().map((w, i) => {
-      const v = layer.weights[i];
-      if (!bnWeights.includes(v)) return w.clone();
-      const u = tf.randomUniform(w.shape, 0, 1, "float32", s++);
-      const name = v.originalName;
-      const out = name.endsWith("moving_variance") ? u.mul(1.5).add(0.5) : name.endsWith("gamma") ? u.add(0.5) : u.sub(0.5);
-      u.dispose();
-      return out;
-    });
-    layer.setWeights(values);
-    tf.dispose(values);
-  }
-}
 
 function assertSamePredictions(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): void {
   const [pa, pb] = [a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor];
