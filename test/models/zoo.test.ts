@@ -31,11 +31,16 @@ test("each zoo model builds by name, outputs 10 logits per image, with unique re
     "tiny-cnn": ["conv1", "conv2"],
     "vgg-small": ["conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2"],
     nin: ["conv1", "cccp1", "cccp2", "conv2", "cccp3", "cccp4", "conv3", "cccp5", "cccp6"],
+    "tai-cnn": ["conv1", "conv2", "conv3", "conv4"],
   };
+  // ResNet-20: the stem, 9 blocks of two convs, 2 projections; Inception: the stem and 5 modules' branches.
+  const convCount: Record<string, number> = { resnet: 21, inception: 1 + 7 + 5 + 7 + 5 + 7 };
+  const small: Record<string, object> = { nin: { widthMultiplier: 0.25 }, inception: { widthMultiplier: 0.25 }, "tai-cnn": { widthMultiplier: 0.25 } };
   for (const name of MODEL_NAMES.filter((n) => n !== "reference-cnn")) {
-    const m = buildModel(name, name === "nin" ? { widthMultiplier: 0.25 } : {});
+    const m = buildModel(name, small[name] ?? {});
     assert.deepEqual(outputShape(m), [2, 10], name);
-    assert.deepEqual(convNames(m), expected[name], name);
+    if (expected[name]) assert.deepEqual(convNames(m), expected[name], name);
+    else assert.equal(convNames(m).length, convCount[name], name);
     const names = m.layers.map((l) => l.name);
     assert.equal(new Set(names).size, names.length, `${name}: layer names are unique`);
     assert.ok(!m.layers.some((l) => l.getConfig().activation === "softmax"), `${name} outputs logits`);
@@ -45,7 +50,7 @@ test("each zoo model builds by name, outputs 10 logits per image, with unique re
   assert.deepEqual(outputShape(reference), [2, 10], "the benchmark CNN is reachable by name too");
   reference.dispose();
   assert.throws(() => buildModel("reference-cnn", { widths: [8] }), /reference-cnn takes no options/);
-  assert.throws(() => buildModel("resnet"), /Unknown model 'resnet': use one of tiny-cnn, vgg-small, nin, reference-cnn/);
+  assert.throws(() => buildModel("resnet50"), /Unknown model 'resnet50': use one of tiny-cnn, vgg-small, nin, tai-cnn, resnet, inception, reference-cnn/);
 });
 
 test("vggSmall: blocks of 3×3 conv → BN → ReLU at the given widths, and the options change the head", () => {
