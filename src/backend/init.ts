@@ -4,6 +4,7 @@ import { installNativeActivationGradients } from "./native-activation-grads";
 import { installNativeBatchNormLayer } from "./batch-norm-layer";
 import { installHalvingMaxPoolGrad } from "./max-pool-grad";
 import { installBatchNormInferenceKernel } from "./native-batch-norm";
+import { installStridedPointwiseFilterGrad } from "./pointwise-filter-grad";
 import { registerWasmKernels } from "./wasm-kernels";
 import { machineDescription } from "../util/machine";
 
@@ -61,6 +62,7 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     installBatchNormInferenceKernel();
     installNativeActivationGradients();
     installHalvingMaxPoolGrad();
+    installStridedPointwiseFilterGrad();
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: backendThreads(name), machine: machineDescription() };
   }

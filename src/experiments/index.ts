@@ -7,3 +7,4 @@ export * from "./rank-sweep";
 export * from "./run-folders";
 export * from "./summary";
 export * from "./sweeps";
+export * from "./across-architectures";

@@ -18,3 +18,4 @@ export * from "./class-balance";
 export * from "./decomposition-steps";
 export * from "./fine-tune-stages";
 export * from "./methods";
+export * from "./architectures";

@@ -11,7 +11,7 @@ export function dataOptions(s: ProfileSettings): Cifar10Options {
 
 /**
  * Zoo-model options of the profile: vgg-small takes the profile's widths and dropout, the other models
- * their defaults; all but the fixed reference CNN take its seed. `modelOptions(s, extra)` is vgg-small's (pass `lowRank` for the twin).
+ * their size in the profile's `zoo` (else their defaults); all but the fixed reference CNN take its seed. `modelOptions(s, extra)` is vgg-small's (pass `lowRank` for the twin).
  */
 export function modelOptions(s: ProfileSettings, extra?: Partial<VggSmallOptions>): VggSmallOptions;
 export function modelOptions<N extends ModelName>(s: ProfileSettings, model: N, extra?: Partial<ModelOptionsByName[N]>): ModelOptionsByName[N];
@@ -19,7 +19,7 @@ export function modelOptions(s: ProfileSettings, modelOrExtra: ModelName | objec
   const [model, more] = typeof modelOrExtra === "string" ? [modelOrExtra, extra] : ["vgg-small", modelOrExtra];
   if (model === "vgg-small") return { widths: [...s.widths], dropout: s.dropout, seed: s.seed, ...more };
   // The reference CNN is a fixed benchmark network: it takes no options at all.
-  return model === "reference-cnn" ? { ...more } : { seed: s.seed, ...more };
+  return model === "reference-cnn" ? { ...more } : { seed: s.seed, ...(s.zoo[model as ModelName] ?? {}), ...more };
 }
 
 /** Options for training the baseline (`epochs`) or the low-rank twin from scratch (`scratch: true`). */

@@ -1,3 +1,4 @@
+import type { ModelName, ModelOptionsByName } from "../models";
 import type { FineTuneSchedule } from "../train/fine-tune";
 import type { LrScheduleKind, LrScheduleSpec } from "../train/lr-schedule";
 import type { OptimizerName } from "../train/optimizer";
@@ -18,6 +19,8 @@ export interface ProfileSettings {
   seed: number;
   /** vggSmall widths per block (two 3×3 convs each). */
   widths: number[];
+  /** Sizes of the other zoo models (nin, tai-cnn, resnet, inception) that train in this profile's time. */
+  zoo: ZooSizes;
   dropout: number;
   /** Baseline training. */
   epochs: number;
@@ -49,6 +52,9 @@ export interface ProfileSettings {
   measureBatchSize: number;
 }
 
+/** Options per zoo model, merged into what modelOptions gives it. */
+export type ZooSizes = { [N in ModelName]?: Partial<ModelOptionsByName[N]> };
+
 /*
  * quick — widths 16-32-64, 3,000 training / 1,000 test images, 2 epochs of batch 64: sized so the whole
  *   main job and every notebook run in CI in minutes.
@@ -63,6 +69,7 @@ const QUICK: ProfileSettings = {
   testLimit: 1000,
   seed: 0,
   widths: [16, 32, 64],
+  zoo: { nin: { widthMultiplier: 0.25 }, "tai-cnn": { widthMultiplier: 0.25 }, resnet: { depth: 8, widths: [8, 16, 32] }, inception: { widthMultiplier: 0.5 } },
   dropout: 0,
   epochs: 2,
   batchSize: 64,
@@ -92,6 +99,8 @@ const FULL: ProfileSettings = {
   testLimit: undefined,
   seed: 0,
   widths: [32, 64, 128],
+  // Multiply-adds per image near vggSmall's 39 M (NIN and the 3-conv CNN at half their published widths).
+  zoo: { nin: { widthMultiplier: 0.5 }, "tai-cnn": { widthMultiplier: 0.5 }, resnet: { depth: 20 }, inception: { widthMultiplier: 1 } },
   dropout: 0,
   epochs: 5,
   batchSize: 128,
@@ -119,5 +128,5 @@ const FULL: ProfileSettings = {
 export function profileSettings(name?: string): ProfileSettings {
   const profile = profileName(name);
   const s = profile === "full" ? FULL : QUICK;
-  return { ...s, widths: [...s.widths], sweepSpeedups: [...s.sweepSpeedups] };
+  return { ...s, widths: [...s.widths], zoo: structuredClone(s.zoo), sweepSpeedups: [...s.sweepSpeedups] };
 }

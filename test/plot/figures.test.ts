@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { accuracyVsRankFigure } from "../../src/plot/accuracy-rank";
+import { architecturesFigure } from "../../src/plot/architectures";
 import { filterGridFigure } from "../../src/plot/filters";
 import { accuracyVsSpeedupFigure, paretoFront } from "../../src/plot/pareto";
 import { reconstructionErrorFigure } from "../../src/plot/reconstruction-error";
@@ -140,4 +141,20 @@ test("filter grid: original, rank-K and difference rows of one mosaic heatmap, s
   assert.equal(hm.z[3][0], null, "gap row");
   assert.throws(() => filterGridFigure({ ...cmp, reconstructed: fx.filters(3, 8).reconstructed }), /shapes differ/);
   assert.throws(() => filterGridFigure(cmp, { filters: [99] }), /outside 0\.\.15/);
+});
+
+test("architectures: one line per model from its dense net through each target, measured or theoretical x", () => {
+  const row = (model: "nin" | "resnet", target: number, accuracy: number, measured: number, theory: number) => ({
+    model, network: target === 1 ? "dense" : `${target}×`, target, testAccuracy: accuracy, accuracyChange: 0, params: 1, convMacs: 1,
+    decomposedConvSpeedup: target, convSpeedupTheoretical: theory, forwardMs: 1, modelSpeedupMeasured: measured, decomposedLayers: target === 1 ? 0 : 3, trainSeconds: 1,
+  });
+  const rows = [row("nin", 3, 0.6, 1.5, 2.5), row("nin", 1, 0.7, 1, 1), row("nin", 2, 0.68, 1.3, 1.8), row("resnet", 1, 0.8, 1, 1), row("resnet", 2, 0.75, 1.1, 1.9)];
+  const fig = architecturesFigure(rows);
+  assertValidFigure(fig);
+  assert.deepEqual(fig.data.map((t) => t.name), ["nin", "resnet"]);
+  assert.deepEqual(fig.data[0].x, [1, 1.3, 1.5], "sorted by target: dense first");
+  assert.deepEqual(fig.data[0].text, ["dense", "2×", "3×"]);
+  assert.deepEqual(architecturesFigure(rows, { speedup: "theoretical" }).data[0].x, [1, 1.8, 2.5]);
+  assert.throws(() => architecturesFigure([{ ...rows[0], modelSpeedupMeasured: NaN }]), /modelSpeedupMeasured' must be a finite number/);
+  assert.throws(() => architecturesFigure([]), /architecture rows/);
 });

@@ -70,14 +70,19 @@ test("profileName: explicit, then LOWRANK_PROFILE, then quick", () => {
   assert.throws(() => profileName("huge"), /Unknown profile 'huge': use one of quick, full/);
 });
 
-test("modelOptions: vgg-small gets the profile's widths and dropout, other zoo models only its seed", () => {
+test("modelOptions: vgg-small gets the profile's widths and dropout, other zoo models the seed and their zoo size", () => {
   const s = { ...profileSettings("full"), seed: 7, dropout: 0.1 };
   assert.deepEqual(modelOptions(s), { widths: [32, 64, 128], dropout: 0.1, seed: 7 });
   assert.deepEqual(modelOptions(s, "vgg-small"), modelOptions(s));
   assert.deepEqual(modelOptions(s, "vgg-small", { numClasses: 5 }), { widths: [32, 64, 128], dropout: 0.1, seed: 7, numClasses: 5 });
   assert.deepEqual(modelOptions(s, "tiny-cnn"), { seed: 7 });
   assert.deepEqual(modelOptions(s, "reference-cnn"), {}, "the fixed benchmark network takes no options");
-  assert.deepEqual(modelOptions(s, "nin", { numClasses: 5 }), { seed: 7, numClasses: 5 });
+  assert.deepEqual(modelOptions(s, "nin", { numClasses: 5 }), { seed: 7, widthMultiplier: 0.5, numClasses: 5 });
+  assert.deepEqual(modelOptions(s, "nin", { widthMultiplier: 1 }), { seed: 7, widthMultiplier: 1 }, "the caller's options win");
+  assert.deepEqual(modelOptions(profileSettings("quick"), "resnet"), { seed: 0, depth: 8, widths: [8, 16, 32] });
+  const q = profileSettings("quick");
+  (q.zoo.resnet as { depth: number }).depth = 32;
+  assert.equal(profileSettings("quick").zoo.resnet?.depth, 8, "settings are fresh copies");
   assert.notEqual(modelOptions(s).widths, s.widths, "a copy: the model cannot edit the settings");
 });
 

@@ -1,0 +1,122 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { Cifar10Split } from "../data";
+import type { ModelName } from "../models";
+import { layerCost } from "../measure/layer-cost";
+import type { ProfileSettings } from "../profiles";
+import { baselineFor } from "./baseline";
+import { decomposeAndFineTune } from "./decompose-fine-tune";
+import { convStackSpeedup } from "./rank-sweep";
+import { forwardMs, trainSeconds } from "./summary";
+
+/** The architectures of the paper's third claim ("works across architectures"), in the zoo's names. */
+export const ARCHITECTURES: readonly ModelName[] = ["vgg-small", "nin", "tai-cnn", "resnet", "inception"];
+
+/** One network of the across-architectures table: a baseline, or it decomposed at a target and fine-tuned. */
+export interface ArchitectureRow {
+  model: ModelName;
+  /** "dense", or e.g. "2× decomposed + fine-tuned". */
+  network: string;
+  /** Per-layer theoretical speed-up asked of each decomposed conv (1 for the dense net). */
+  target: number;
+  testAccuracy: number;
+  /** Right after decomposing, before fine-tuning (decomposed rows). */
+  accuracyBeforeFineTune?: number;
+  /** testAccuracy − the dense net's. */
+  accuracyChange: number;
+  params: number;
+  /** Multiply-adds per image of every conv (1×1 included; Dense layers not). */
+  convMacs: number;
+  /** Dense MACs of the decomposed convs over their pairs' MACs. */
+  decomposedConvSpeedup: number;
+  /** The dense net's convMacs over this one's. */
+  convSpeedupTheoretical: number;
+  /** Deploy-form forward time at the profile's measurement batch. */
+  forwardMs: number;
+  modelSpeedupMeasured: number;
+  /** Convs decomposed (0 for the dense net). */
+  decomposedLayers: number;
+  trainSeconds: number;
+}
+
+function convMacs(model: tf.LayersModel): number {
+  return model.layers.reduce((s, l) => {
+    const c = layerCost(l);
+    return c.kind === "conv" || c.kind === "lowrank" ? s + c.macs : s;
+  }, 0);
+}
+
+export interface AcrossArchitecturesOptions {
+  /** Default ARCHITECTURES. */
+  models?: readonly ModelName[];
+  /** Per-layer theoretical speed-ups to decompose at. Default [2, 3]. */
+  speedups?: readonly number[];
+  checkpointsRoot?: string;
+  retrain?: boolean;
+  /** Called with each finished row (e.g. to print or save progress). */
+  onRow?: (row: ArchitectureRow) => void;
+}
+
+/**
+ * For each architecture: the profile's baseline (trained once, checkpointed per model), then every
+ * decomposable conv at each target speed-up with Theorem 1, fine-tuned with the profile's fine-tune
+ * settings; accuracy, parameters, conv MACs and measured forward time of each network.
+ */
+export async function acrossArchitectures(settings: ProfileSettings, data: { train: Cifar10Split; test: Cifar10Split }, options: AcrossArchitecturesOptions = {}): Promise<ArchitectureRow[]> {
+  const models = options.models ?? ARCHITECTURES;
+  const speedups = options.speedups ?? [2, 3];
+  if (!speedups.every((s) => Number.isFinite(s) && s > 1)) throw new Error(`acrossArchitectures: speed-ups must be numbers > 1, got [${speedups.join(", ")}].`);
+  const rows: ArchitectureRow[] = [];
+  const push = (row: ArchitectureRow) => {
+    rows.push(row);
+    options.onRow?.(row);
+  };
+  for (const model of models) {
+    const base = await baselineFor(settings, data, { model, retrain: options.retrain, checkpointsRoot: options.checkpointsRoot });
+    try {
+      const baseMs = await forwardMs(base.model, settings.measureBatchSize);
+      const baseMacs = convMacs(base.model);
+      push({
+        model,
+        network: "dense",
+        target: 1,
+        testAccuracy: base.accuracy,
+        accuracyChange: 0,
+        params: base.model.countParams(),
+        convMacs: baseMacs,
+        decomposedConvSpeedup: 1,
+        convSpeedupTheoretical: 1,
+        forwardMs: baseMs,
+        modelSpeedupMeasured: 1,
+        decomposedLayers: 0,
+        trainSeconds: trainSeconds(base.run.history),
+      });
+      for (const target of speedups) {
+        const dec = await decomposeAndFineTune(base.model, data, settings, { speedup: target });
+        try {
+          const ms = await forwardMs(dec.model, settings.measureBatchSize);
+          push({
+            model,
+            network: `${target}× decomposed + fine-tuned`,
+            target,
+            testAccuracy: dec.accuracyAfter,
+            accuracyBeforeFineTune: dec.accuracyBefore,
+            accuracyChange: dec.accuracyAfter - base.accuracy,
+            params: dec.model.countParams(),
+            convMacs: convMacs(dec.model),
+            decomposedConvSpeedup: convStackSpeedup(dec.layers),
+            convSpeedupTheoretical: baseMacs / convMacs(dec.model),
+            forwardMs: ms,
+            modelSpeedupMeasured: baseMs / ms,
+            decomposedLayers: dec.layers.length,
+            trainSeconds: trainSeconds(dec.history),
+          });
+        } finally {
+          dec.model.dispose();
+        }
+      }
+    } finally {
+      base.model.dispose();
+    }
+  }
+  return rows;
+}
