@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
-import { acrossArchitectures, type ArchitectureRow } from "../../src/experiments";
+import { acrossArchitectures, architecturesVerdict, type ArchitectureRow } from "../../src/experiments";
 import { profileSettings } from "../../src/profiles";
 import { CIFAR10_DIR, tempDir } from "../train/fixtures";
 
@@ -45,4 +45,20 @@ test("acrossArchitectures: a dense row and one row per target for each model; ba
   assert.equal(tf.memory().numTensors, before, "no tensors left behind");
   assert.equal(again[0].testAccuracy, byModel("tai-cnn")[0].testAccuracy);
   await assert.rejects(acrossArchitectures(settings, data, { models: ["tai-cnn"], speedups: [1], checkpointsRoot: root }), /speed-ups must be numbers > 1/);
+});
+
+test("architecturesVerdict: confirmed, partly and not confirmed from accuracy change and measured speed-up", () => {
+  const row = (model: "nin" | "resnet" | "tai-cnn", target: number, accuracyChange: number, measured: number): ArchitectureRow => ({
+    model, network: `${target}×`, target, testAccuracy: 0.8 + accuracyChange, accuracyChange, params: 1, convMacs: 1, decomposedConvSpeedup: target,
+    convSpeedupTheoretical: target, forwardMs: 1, modelSpeedupMeasured: measured, decomposedLayers: 1, trainSeconds: 1,
+  });
+  const lines = architecturesVerdict([row("nin", 1, 0, 1), row("nin", 2, -0.003, 1.3), row("resnet", 2, -0.02, 1.1), row("tai-cnn", 2, -0.03, 0.9)]);
+  assert.match(lines[0], /^nin at 2× .*-0\.30 points.*1\.30× faster — \*\*confirmed\*\*/);
+  assert.match(lines[1], /resnet .*\*\*partly\*\*/);
+  assert.match(lines[2], /tai-cnn .*\*\*not confirmed\*\*/);
+  assert.match(lines[3], /1 confirmed, 1 partly, 1 not confirmed of 3 networks/);
+  assert.equal(lines.length, 4, "no network beat its baseline: no note about it");
+  const better = architecturesVerdict([row("nin", 2, 0.02, 1.2)]);
+  assert.match(better[1], /1 decomposed network\(s\) beat their dense baseline/);
+  assert.deepEqual(architecturesVerdict([row("nin", 1, 0, 1)]), ["No decomposed network to judge."]);
 });

@@ -73,10 +73,10 @@ test("crossCellShorthands finds { x } for x from an earlier cell only", () => {
   assert.deepEqual(crossCellShorthands(cells), ["code cell 2: { a }", "code cell 2: { b }"]);
 });
 
-test("there are seven numbered notebooks", () => {
+test("there are eight numbered notebooks", () => {
   assert.deepEqual(
     notebooks.map((p) => p.slice(dirname(p).length + 1).slice(0, 3)),
-    ["01-", "02-", "03-", "04-", "05-", "06-", "07-"],
+    ["01-", "02-", "03-", "04-", "05-", "06-", "07-", "08-"],
   );
 });
 
