@@ -1,0 +1,170 @@
+/**
+ * `npm run reproduce`: the paper's claims as parts that each write a small summary (JSON, no weights) to
+ * `reproduction/<profile>/<part>.json`. A finished part is skipped on the next run (unless its settings
+ * changed, or `redo`), baselines resume from their checkpoints, so an interrupted run picks up where it
+ * stopped; parts run at different times or on different machines add up, and RESULTS.md's reproduction
+ * section is regenerated from the summaries (report/reproduction-results.ts), never typed by hand.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import type { Cifar10Split } from "../data";
+import { loadCifar10 } from "../data";
+import { initBackend } from "../backend/init";
+import { acrossArchitectures, architecturesVerdict } from "../experiments/across-architectures";
+import { prepareCheckpointsDir } from "../experiments/run-folders";
+import { dataOptions, profileSettings, type ProfileName, type ProfileSettings } from "../profiles";
+
+export type { PartSummary } from "../report/reproduction-results";
+import { writeReproductionResults, type PartSummary } from "../report/reproduction-results";
+import { writeFileAtomic } from "../util/atomic-write";
+import { lockFolder } from "../util/folder-lock";
+
+/** What a part gets to run with. */
+export interface PartContext {
+  settings: ProfileSettings;
+  data: { train: Cifar10Split; test: Cifar10Split };
+  checkpointsRoot: string;
+  /** Report one finished unit of work (e.g. a network), for progress and time left. */
+  unitDone(label: string): void;
+}
+
+export interface ReproductionPart {
+  name: string;
+  /** One line: which claim it tests and how. */
+  description: string;
+  /** Units of work (networks trained or measured) it will report through unitDone. */
+  units(settings: ProfileSettings): number;
+  run(ctx: PartContext): Promise<{ rows: object[]; verdict: string[] }>;
+}
+
+/** Every part of the reproduction, in the order `npm run reproduce` runs them. */
+export const PARTS: readonly ReproductionPart[] = [
+  {
+    name: "architectures",
+    description: "claim 3 — vgg-small, NIN, the authors' 3-conv CNN, a ResNet and a BN-Inception-style net, each decomposed at 2× and 3× per conv, fine-tuned and timed",
+    units: () => 5 * 3,
+    async run(ctx) {
+      const rows = await acrossArchitectures(ctx.settings, ctx.data, { checkpointsRoot: ctx.checkpointsRoot, onRow: (r) => ctx.unitDone(`${r.model} ${r.network}`) });
+      return { rows, verdict: architecturesVerdict(rows) };
+    },
+  },
+];
+
+export interface ReproduceOptions {
+  profile: ProfileName;
+  /** Part names to run (default all). */
+  only?: readonly string[];
+  /** Run parts again even if their summary is current. */
+  redo?: boolean;
+  /** Default "reproduction". */
+  outDir?: string;
+  /** Default "checkpoints". */
+  checkpointsDir?: string;
+  dataDir?: string;
+  download?: boolean;
+  /** RESULTS.md to regenerate (its reproduction section); null: none. Default "RESULTS.md". */
+  resultsFile?: string | null;
+  /** Setting overrides (e.g. a tiny run: { trainLimit: 200, epochs: 1 }). */
+  overrides?: Partial<ProfileSettings>;
+  /** Recorded in each summary. Default "npm run reproduce -- --profile <profile>". */
+  command?: string;
+  log?: (line: string) => void;
+}
+
+export function summaryPath(outDir: string, profile: ProfileName, part: string): string {
+  return join(outDir, profile, `${part}.json`);
+}
+
+/** The summary of a part, or undefined when it has none; a damaged file is an error that says what to do. */
+export function readSummary(outDir: string, profile: ProfileName, part: string): PartSummary | undefined {
+  const path = summaryPath(outDir, profile, part);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as PartSummary;
+  } catch (err) {
+    throw new Error(`${path} is not readable JSON (${(err as Error).message}): delete it to run the part again.`);
+  }
+}
+
+function checkParts(only: readonly string[] | undefined): ReproductionPart[] {
+  if (!only?.length) return [...PARTS];
+  const unknown = only.filter((n) => !PARTS.some((p) => p.name === n));
+  if (unknown.length) throw new Error(`Unknown part(s) ${unknown.map((n) => `'${n}'`).join(", ")}: the parts are ${PARTS.map((p) => p.name).join(", ")}.`);
+  return PARTS.filter((p) => only.includes(p.name));
+}
+
+const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+
+/** Run the parts that are not done yet (see the file comment); returns every chosen part's summary. */
+export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const say = (l: string) => log(`[reproduce] ${l}`);
+  const parts = checkParts(o.only);
+  const outDir = o.outDir ?? "reproduction";
+  const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
+  const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
+  const current = (s: PartSummary | undefined) => s !== undefined && JSON.stringify(s.settings) === JSON.stringify(settings);
+
+  const todo = parts.filter((p) => o.redo || !current(readSummary(outDir, o.profile, p.name)));
+  for (const p of parts) {
+    const s = readSummary(outDir, o.profile, p.name);
+    if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
+    else if (s && !o.redo) say(`${p.name}: its summary was made with other settings; running it again`);
+  }
+  if (todo.length) {
+    const lock = lockFolder(join(outDir, o.profile), "npm run reproduce");
+    try {
+      const backend = await initBackend();
+      const checkpointsRoot = prepareCheckpointsDir(o.checkpointsDir ?? "checkpoints");
+      const data = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download ?? true });
+      try {
+        for (const part of todo) {
+          const started = new Date();
+          const loadBefore = loadavg()[0];
+          const total = part.units(settings);
+          let done = 0;
+          say(`${part.name}: ${part.description}`);
+          const unitDone = (label: string) => {
+            done++;
+            const elapsed = Date.now() - started.getTime();
+            const left = done < total ? `, about ${minutes((elapsed / done) * (total - done))} left` : "";
+            say(`${part.name} ${done}/${total} · ${label} · ${minutes(elapsed)} elapsed${left}`);
+          };
+          const { rows, verdict } = await part.run({ settings, data, checkpointsRoot, unitDone });
+          const finished = new Date();
+          const summary: PartSummary = {
+            part: part.name,
+            profile: o.profile,
+            command,
+            started: started.toISOString(),
+            finished: finished.toISOString(),
+            seconds: (finished.getTime() - started.getTime()) / 1000,
+            backend: `${backend.name} (${backend.version})`,
+            threads: backend.threads,
+            machine: backend.machine,
+            loadBefore,
+            loadAfter: loadavg()[0],
+            settings,
+            rows,
+            verdict,
+          };
+          writeFileAtomic(summaryPath(outDir, o.profile, part.name), `${JSON.stringify(summary, null, 1)}\n`);
+          say(`${part.name}: finished in ${minutes(summary.seconds * 1000)} → ${summaryPath(outDir, o.profile, part.name)}`);
+        }
+      } finally {
+        data.dispose();
+      }
+    } finally {
+      lock.release();
+    }
+  }
+  const summaries = parts.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
+  if (o.resultsFile !== null) {
+    const file = o.resultsFile ?? "RESULTS.md";
+    const all = PARTS.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
+    writeReproductionResults(file, o.profile, all);
+    say(`${file}: reproduction section (${o.profile}) regenerated from ${all.length} summar${all.length === 1 ? "y" : "ies"}`);
+  }
+  return summaries;
+}

@@ -1,0 +1,71 @@
+/**
+ * A tiny reproduction end to end, killed part-way and run again: the rerun resumes (the trained baselines
+ * are loaded, not trained again), writes the summary and RESULTS section, and a third run skips the part.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../train/fixtures";
+
+const CHILD = join(__dirname, "reproduce.child.ts");
+
+function run(args: string[], killAt?: RegExp): Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { env: { ...process.env, LOWRANK_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    let buffer = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        lines.push(line);
+        if (killAt?.test(line)) child.kill("SIGKILL");
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code, signal) => resolve({ lines, signal, code, stderr }));
+  });
+}
+
+test("npm run reproduce, tiny: killed after two networks, resumed, then skipped; RESULTS.md regenerated around the rest", async () => {
+  const root = tempDir("reproduce");
+  const out = join(root, "reproduction");
+  const checkpoints = join(root, "checkpoints");
+  const results = join(root, "RESULTS.md");
+  writeFileSync(results, "# Measured results\n\nHand-written text stays.\n");
+  try {
+    const killed = await run([out, checkpoints, results], /architectures 2\/15/);
+    assert.equal(killed.signal, "SIGKILL", killed.stderr);
+    assert.ok(!existsSync(join(out, "quick", "architectures.json")), "no summary from a killed run");
+    const vggLatest = join(checkpoints, "vgg-small-quick", "training", "latest.json");
+    assert.ok(existsSync(vggLatest), "the first baseline was checkpointed before the kill");
+    const trainedAt = statSync(vggLatest).mtimeMs;
+
+    const resumed = await run([out, checkpoints, results]);
+    assert.equal(resumed.code, 0, `${resumed.stderr}\n${resumed.lines.join("\n")}`);
+    assert.equal(statSync(vggLatest).mtimeMs, trainedAt, "the finished baseline is loaded, not trained again");
+    assert.ok(resumed.lines.some((l) => /architectures 15\/15 · inception 3× decomposed \+ fine-tuned/.test(l)), resumed.lines.join("\n"));
+    assert.ok(resumed.lines.some((l) => /about [\d.]+ min left/.test(l)), "progress says the time left");
+    const summary = JSON.parse(readFileSync(join(out, "quick", "architectures.json"), "utf8")) as { rows: { model: string }[]; verdict: string[]; command: string };
+    assert.deepEqual([...new Set(summary.rows.map((r) => r.model))], ["vgg-small", "nin", "tai-cnn", "resnet", "inception"]);
+    assert.equal(summary.rows.length, 15);
+    assert.equal(summary.command, "tiny test run");
+    const md = readFileSync(results, "utf8");
+    assert.match(md, /Hand-written text stays\./);
+    assert.match(md, /<!-- reproduction:quick:begin/);
+    assert.match(md, /\| resnet \| 2× decomposed \+ fine-tuned \|/);
+    assert.match(md, /In all: \d+ confirmed/);
+
+    const again = await run([out, checkpoints, results]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(again.lines.some((l) => /architectures: done on .*; skipped/.test(l)), again.lines.join("\n"));
+    assert.equal(readFileSync(results, "utf8").split("<!-- reproduction:quick:begin").length, 2, "one section, replaced in place");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { profileSettings } from "../../src/profiles";
+import { beginMarker, endMarker, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
+import { reproduce } from "../../src/pipeline/reproduce";
+import { tempDir } from "../train/fixtures";
+
+const summary = (part: string, rows: object[]): PartSummary => ({
+  part, profile: "full", command: "npm run reproduce -- --profile full", started: "2026-12-02T01:00:00Z", finished: "2026-12-02T02:00:00Z",
+  seconds: 3600, backend: "tensorflow (x)", threads: 2, machine: "AMD EPYC ×2", loadBefore: 0.5, loadAfter: 1.5, settings: profileSettings("full"), rows, verdict: ["a verdict"],
+});
+
+test("partMarkdown: provenance (command, minutes, machine, load), the part's table, the verdict", () => {
+  const md = partMarkdown(summary("other", [{ a: 1, b: "x" }, { a: 2 }]));
+  assert.match(md, /^### other \(full profile, 2026-12-02\)/);
+  assert.match(md, /`npm run reproduce -- --profile full` — 60\.0 min on AMD EPYC ×2, tensorflow \(x\), 2 thread\(s\); load average 0\.50 before, 1\.50 after/);
+  assert.match(md, /\| a \| b \|\n\| --- \| --- \|\n\| 1 \| x \|\n\| 2 \|  \|/);
+  assert.match(md, /- a verdict$/);
+});
+
+test("writeReproductionResults: appends once, then replaces only its own profile's section; a lost end marker is an error", () => {
+  const dir = tempDir("results-md");
+  const file = join(dir, "RESULTS.md");
+  try {
+    writeFileSync(file, "# Measured results\n\nbefore\n");
+    writeReproductionResults(file, "full", [summary("other", [{ a: 1 }])]);
+    writeReproductionResults(file, "quick", []);
+    writeReproductionResults(file, "full", [summary("other", [{ a: 2 }])]);
+    const text = readFileSync(file, "utf8");
+    assert.ok(text.startsWith("# Measured results\n\nbefore\n"));
+    assert.equal(text.split(beginMarker("full")).length, 2);
+    assert.match(text, /\| 2 \|/);
+    assert.doesNotMatch(text, /\| 1 \|/);
+    assert.match(text, /No part has run yet/);
+    writeFileSync(file, text.replace(endMarker("full"), ""));
+    assert.throws(() => writeReproductionResults(file, "full", []), /not its end marker/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("reproduce refuses unknown parts before doing anything", async () => {
+  await assert.rejects(reproduce({ profile: "quick", only: ["speed"], resultsFile: null }), /Unknown part\(s\) 'speed': the parts are architectures/);
+});
