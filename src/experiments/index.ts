@@ -8,3 +8,4 @@ export * from "./run-folders";
 export * from "./summary";
 export * from "./sweeps";
 export * from "./across-architectures";
+export * from "./from-scratch-compared";

@@ -7,6 +7,7 @@ import { factorizationMethod } from "./methods";
 import { checkPlan, isBudgetRule, namedLayers, needsSpectrum, planMethod, resolveRank, type BnPlacement, type DecompositionPlan } from "./plan";
 import { allocateRanks, allocateRanksGreedy, BudgetTooSmallError, tailErrors, type AllocationLayer } from "./rank-allocation";
 import { RankUnreachableError } from "./rank-selection";
+import { rebuildFromConfig } from "./rebuild-model";
 
 export interface LayerDecompositionReport {
   name: string;
@@ -144,26 +145,11 @@ function rebuild(model: tf.LayersModel, replace: Map<string, Replacement>, build
     entry.className = className;
     entry.config = replaced;
   }
-  const sequential = model instanceof tf.Sequential;
-  const cls = (sequential ? tf.Sequential : tf.LayersModel) as unknown as tf.serialization.SerializableConstructor<tf.LayersModel> & {
-    fromConfig: (cls: unknown, config: unknown, customObjects?: unknown, fastWeightInit?: boolean) => tf.LayersModel;
-  };
-  const fresh = cls.fromConfig(cls, config, {}, true);
-  try {
-    for (const layer of fresh.layers) {
-      const r = replace.get(layer.name);
-      if (r) {
-        builder.setWeights(layer, r.factored, r.bias);
-      } else {
-        const weights = model.getLayer(layer.name).getWeights();
-        if (weights.length) layer.setWeights(weights);
-      }
-    }
-  } catch (err) {
-    fresh.dispose();
-    throw err;
-  }
-  return fresh;
+  return rebuildFromConfig(model, config, (layer) => {
+    const r = replace.get(layer.name);
+    if (r) builder.setWeights(layer, r.factored, r.bias);
+    return r !== undefined;
+  });
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { LowRankConv2D } from "./lowrank-conv2d";
+import { rebuildFromConfig } from "./rebuild-model";
 
 type ConfigDict = tf.serialization.ConfigDict;
 /** [layer name, node index, tensor index, kwargs], as in a functional model's config. */
@@ -241,29 +242,17 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
     convWeights.set(name, conv);
   }
 
-  const cls = (sequential ? tf.Sequential : tf.LayersModel) as unknown as {
-    fromConfig: (cls: unknown, config: unknown, customObjects?: unknown, fastWeightInit?: boolean) => tf.LayersModel;
-  };
-  const fresh = cls.fromConfig(cls, graph.config, {}, true);
-  try {
-    for (const layer of fresh.layers) {
-      const host = convWeights.get(layer.name);
-      if (host) {
-        const values = [tf.tensor(host.kernel, host.shape), ...(host.bias.length ? [tf.tensor1d(host.bias)] : [])];
-        try {
-          layer.setWeights(values);
-        } finally {
-          tf.dispose(values);
-        }
-      } else {
-        const weights = model.getLayer(layer.name).getWeights();
-        if (weights.length) layer.setWeights(weights);
-      }
+  const fresh = rebuildFromConfig(model, graph.config, (layer) => {
+    const host = convWeights.get(layer.name);
+    if (!host) return false;
+    const values = [tf.tensor(host.kernel, host.shape), ...(host.bias.length ? [tf.tensor1d(host.bias)] : [])];
+    try {
+      layer.setWeights(values);
+    } finally {
+      tf.dispose(values);
     }
-  } catch (err) {
-    fresh.dispose();
-    throw err;
-  }
+    return true;
+  });
   return { model: fresh, report };
 }
 

@@ -95,7 +95,7 @@ export async function writeMainReport(input: MainReportInput): Promise<string> {
             network: r.network,
             "test accuracy %": +(r.testAccuracy * 100).toFixed(2),
             "conv speed-up (theory)": r.convSpeedupTheoretical,
-            [`model speed-up (measured, batch ${input.measureBatchSize})`]: r.modelSpeedupMeasured,
+            [`model speed-up (measured in deploy form, batch ${input.measureBatchSize})`]: r.modelSpeedupMeasured,
             parameters: r.params,
             epochs: r.epochs,
             "train s": r.trainSeconds,

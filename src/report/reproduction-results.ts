@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import type { ArchitectureRow } from "../experiments/across-architectures";
+import type { ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
 import { writeFileAtomic } from "../util/atomic-write";
 
@@ -54,6 +55,27 @@ function architecturesTable(rows: readonly ArchitectureRow[]): string {
   );
 }
 
+function fromScratchTable(rows: readonly ScratchRow[]): string {
+  return table(
+    ["model", "arm", "seed", "best test accuracy", "at epoch", "train accuracy then", "final test", "final train", "epochs", "stopped", "parameters", "conv MACs (M)", "train s"],
+    rows.map((r) => [
+      r.model,
+      r.arm,
+      r.seed,
+      pct(r.bestTestAccuracy),
+      r.bestEpoch,
+      pct(r.trainAccuracyAtBest),
+      pct(r.finalTestAccuracy),
+      pct(r.finalTrainAccuracy),
+      r.epochs,
+      r.stopReason,
+      r.params.toLocaleString("en-US"),
+      (r.convMacs / 1e6).toFixed(1),
+      r.trainSeconds.toFixed(0),
+    ]),
+  );
+}
+
 /** Rows of a part without its own table: every column as it is. */
 function genericTable(rows: readonly object[]): string {
   if (!rows.length) return "(no rows)";
@@ -63,6 +85,7 @@ function genericTable(rows: readonly object[]): string {
 
 const TABLES: Record<string, (rows: readonly object[]) => string> = {
   architectures: (rows) => architecturesTable(rows as ArchitectureRow[]),
+  "from-scratch": (rows) => fromScratchTable(rows as ScratchRow[]),
 };
 
 /** The markdown of one part: heading, provenance, table, verdict. */

@@ -60,10 +60,15 @@ test("npm run reproduce, tiny: killed after two networks, resumed, then skipped;
     assert.match(md, /<!-- reproduction:quick:begin/);
     assert.match(md, /\| resnet \| 2× decomposed \+ fine-tuned \|/);
     assert.match(md, /In all: \d+ confirmed/);
+    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string }[]; verdict: string[] };
+    assert.equal(scratch.rows.length, 2 * 3, "two models × three arms × one seed");
+    assert.match(md, /\| tai-cnn \| low-rank, BN between \| 0 \|/);
+    assert.ok(scratch.verdict.some((l) => /vgg-small, low-rank, BN after: .* the dense net/.test(l)), scratch.verdict.join("\n"));
 
     const again = await run([out, checkpoints, results]);
     assert.equal(again.code, 0, again.stderr);
     assert.ok(again.lines.some((l) => /architectures: done on .*; skipped/.test(l)), again.lines.join("\n"));
+    assert.ok(again.lines.some((l) => /from-scratch: done on .*; skipped/.test(l)), again.lines.join("\n"));
     assert.equal(readFileSync(results, "utf8").split("<!-- reproduction:quick:begin").length, 2, "one section, replaced in place");
   } finally {
     rmSync(root, { recursive: true, force: true });
