@@ -124,6 +124,13 @@ export async function acrossArchitectures(settings: ProfileSettings, data: { tra
 /** The paper's standard for decompose + fine-tune: VGG-16 lost 0.29 points at 2.05× (paper-facts.md); within half a point counts. */
 export const ACCURACY_TOLERANCE = 0.005;
 
+/** One decomposed network against the third claim: accuracy kept (ACCURACY_TOLERANCE) and faster when measured. */
+export function architectureVerdict(r: ArchitectureRow): "confirmed" | "partly" | "not confirmed" {
+  const keeps = r.accuracyChange >= -ACCURACY_TOLERANCE;
+  const faster = r.modelSpeedupMeasured > 1;
+  return keeps && faster ? "confirmed" : keeps || faster ? "partly" : "not confirmed";
+}
+
 /**
  * The third claim ("works across architectures") per decomposed network, written from the rows:
  * confirmed where fine-tuning keeps accuracy within ACCURACY_TOLERANCE of the dense net and the deploy
@@ -133,11 +140,7 @@ export function architecturesVerdict(rows: readonly ArchitectureRow[]): string[]
   const decomposed = rows.filter((r) => r.target > 1);
   if (decomposed.length === 0) return ["No decomposed network to judge."];
   const pts = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
-  const verdictOf = (r: ArchitectureRow) => {
-    const keeps = r.accuracyChange >= -ACCURACY_TOLERANCE;
-    const faster = r.modelSpeedupMeasured > 1;
-    return keeps && faster ? "confirmed" : keeps || faster ? "partly" : "not confirmed";
-  };
+  const verdictOf = architectureVerdict;
   const lines = decomposed.map(
     (r) =>
       `${r.model} at ${r.target}× per decomposed conv (${r.convSpeedupTheoretical.toFixed(2)}× fewer conv MACs in all): ` +

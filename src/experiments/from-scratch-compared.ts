@@ -112,32 +112,46 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
 }
 
 /** Mean and spread (max − min) of the best test accuracies of one model and arm. */
-export function armStats(rows: readonly ScratchRow[], model: ModelName, arm: ScratchArm): { mean: number; spread: number; runs: number } | undefined {
+export interface ArmStats {
+  mean: number;
+  spread: number;
+  runs: number;
+}
+
+export function armStats(rows: readonly ScratchRow[], model: ModelName, arm: ScratchArm): ArmStats | undefined {
   const acc = rows.filter((r) => r.model === model && r.arm === arm).map((r) => r.bestTestAccuracy);
   if (!acc.length) return undefined;
   return { mean: acc.reduce((a, b) => a + b, 0) / acc.length, spread: Math.max(...acc) - Math.min(...acc), runs: acc.length };
 }
 
+export type ArmComparison = "beats" | "matches" | "falls short of";
+
 /**
- * The second claim per model and low-rank arm, from the seeds' best test accuracies: **beats** the dense
- * twin when its mean is higher by more than both arms' seed spreads, **matches** when the means differ by
- * no more than that, **falls short** otherwise.
+ * A low-rank arm against the dense one, from the seeds' best test accuracies: **beats** when its mean is
+ * higher by more than both arms' seed spreads, **matches** when the means differ by no more than that,
+ * **falls short of** otherwise.
  */
+export function compareArms(rows: readonly ScratchRow[], model: ModelName, arm: ScratchArm): { dense: ArmStats; low: ArmStats; diff: number; word: ArmComparison } | undefined {
+  const dense = armStats(rows, model, "dense");
+  const low = armStats(rows, model, arm);
+  if (!dense || !low) return undefined;
+  const margin = Math.max(dense.spread, low.spread);
+  const diff = low.mean - dense.mean;
+  return { dense, low, diff, word: diff > margin ? "beats" : diff >= -margin ? "matches" : "falls short of" };
+}
+
+/** The second claim per model and low-rank arm (compareArms), and how far the dense net overfits. */
 export function fromScratchVerdict(rows: readonly ScratchRow[]): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   const lines: string[] = [];
   for (const model of [...new Set(rows.map((r) => r.model))]) {
-    const dense = armStats(rows, model, "dense");
-    if (!dense) continue;
+    if (!armStats(rows, model, "dense")) continue;
     for (const arm of SCRATCH_ARMS.filter((a) => a !== "dense")) {
-      const low = armStats(rows, model, arm);
-      if (!low) continue;
-      const margin = Math.max(dense.spread, low.spread);
-      const diff = low.mean - dense.mean;
-      const word = diff > margin ? "beats" : diff >= -margin ? "matches" : "falls short of";
+      const c = compareArms(rows, model, arm);
+      if (!c) continue;
       lines.push(
-        `${model}, ${arm}: ${pct(low.mean)} (spread ${(100 * low.spread).toFixed(2)} points over ${low.runs} seeds) against dense ${pct(dense.mean)} ` +
-          `(spread ${(100 * dense.spread).toFixed(2)}) — it **${word}** the dense net (${diff >= 0 ? "+" : ""}${(100 * diff).toFixed(2)} points).`,
+        `${model}, ${arm}: ${pct(c.low.mean)} (spread ${(100 * c.low.spread).toFixed(2)} points over ${c.low.runs} seeds) against dense ${pct(c.dense.mean)} ` +
+          `(spread ${(100 * c.dense.spread).toFixed(2)}) — it **${c.word}** the dense net (${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)} points).`,
       );
     }
     const overfit = rows.filter((r) => r.model === model && r.arm === "dense");

@@ -8,6 +8,7 @@ import {
   fitVerticalHorizontal,
   kernelOfLayer,
   rankForSpeedup,
+  RankUnreachableError,
   type FitIteration,
   type RankRule,
 } from "../lowrank";
@@ -33,13 +34,22 @@ export interface MethodErrorRow {
 
 /**
  * Every decomposable layer of `model` factored by each method at the ranks that reach each speed-up
- * target (equal theoretical cost for every method of the V/H structure).
+ * target (equal theoretical cost for every method of the V/H structure). A target no rank of a layer
+ * reaches (a thin layer at a high target) is left out for that layer.
  */
 export function reconstructionByMethod(model: tf.LayersModel, methods: readonly string[], speedups: readonly number[]): MethodErrorRow[] {
   const rows: MethodErrorRow[] = [];
   for (const layer of eligibleConvLayers(model)) {
     const spec = convSpecOfLayer(layer);
-    const ranks = [...new Set(speedups.map((s) => rankForSpeedup(spec, s)))].sort((a, b) => a - b);
+    const reachable = speedups.flatMap((s) => {
+      try {
+        return [rankForSpeedup(spec, s)];
+      } catch (err) {
+        if (err instanceof RankUnreachableError) return [];
+        throw err;
+      }
+    });
+    const ranks = [...new Set(reachable)].sort((a, b) => a - b);
     const kernel = kernelOfLayer(layer);
     for (const name of methods) {
       const method = factorizationMethod(name);

@@ -32,7 +32,7 @@ function run(args: string[], killAt?: RegExp): Promise<{ lines: string[]; signal
   });
 }
 
-test("npm run reproduce, tiny: killed after two networks, resumed, then skipped; RESULTS.md regenerated around the rest", async () => {
+test("npm run reproduce, tiny: killed part-way, resumed (finished parts and baselines kept), then skipped; RESULTS.md regenerated around the rest", async () => {
   const root = tempDir("reproduce");
   const out = join(root, "reproduction");
   const checkpoints = join(root, "checkpoints");
@@ -41,13 +41,15 @@ test("npm run reproduce, tiny: killed after two networks, resumed, then skipped;
   try {
     const killed = await run([out, checkpoints, results], /architectures 2\/15/);
     assert.equal(killed.signal, "SIGKILL", killed.stderr);
-    assert.ok(!existsSync(join(out, "quick", "architectures.json")), "no summary from a killed run");
+    assert.ok(existsSync(join(out, "quick", "closed-form.json")) && existsSync(join(out, "quick", "from-scratch.json")), "the parts finished before the kill are kept");
+    assert.ok(!existsSync(join(out, "quick", "architectures.json")), "no summary from the killed part");
     const vggLatest = join(checkpoints, "vgg-small-quick", "training", "latest.json");
     assert.ok(existsSync(vggLatest), "the first baseline was checkpointed before the kill");
     const trainedAt = statSync(vggLatest).mtimeMs;
 
     const resumed = await run([out, checkpoints, results]);
     assert.equal(resumed.code, 0, `${resumed.stderr}\n${resumed.lines.join("\n")}`);
+    assert.ok(resumed.lines.some((l) => /closed-form: done on .*; skipped/.test(l)), resumed.lines.join("\n"));
     assert.equal(statSync(vggLatest).mtimeMs, trainedAt, "the finished baseline is loaded, not trained again");
     assert.ok(resumed.lines.some((l) => /architectures 15\/15 · inception 3× decomposed \+ fine-tuned/.test(l)), resumed.lines.join("\n"));
     assert.ok(resumed.lines.some((l) => /about [\d.]+ min left/.test(l)), "progress says the time left");
@@ -69,6 +71,10 @@ test("npm run reproduce, tiny: killed after two networks, resumed, then skipped;
     assert.equal(again.code, 0, again.stderr);
     assert.ok(again.lines.some((l) => /architectures: done on .*; skipped/.test(l)), again.lines.join("\n"));
     assert.ok(again.lines.some((l) => /from-scratch: done on .*; skipped/.test(l)), again.lines.join("\n"));
+    const final = readFileSync(results, "utf8");
+    assert.match(final, /### Paper vs ours/);
+    assert.match(final, /\| 1 · closed form vs iterative \| .* \| (confirmed|not confirmed) \|/);
+    assert.doesNotMatch(final, /not run yet/, "all three claims have their part");
     assert.equal(readFileSync(results, "utf8").split("<!-- reproduction:quick:begin").length, 2, "one section, replaced in place");
   } finally {
     rmSync(root, { recursive: true, force: true });

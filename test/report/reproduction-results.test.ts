@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileSettings } from "../../src/profiles";
-import { beginMarker, endMarker, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
+import { beginMarker, endMarker, paperVsOurs, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
 import { reproduce } from "../../src/pipeline/reproduce";
 import { tempDir } from "../train/fixtures";
 
@@ -42,5 +42,15 @@ test("writeReproductionResults: appends once, then replaces only its own profile
 });
 
 test("reproduce refuses unknown parts before doing anything", async () => {
-  await assert.rejects(reproduce({ profile: "quick", only: ["speed"], resultsFile: null }), /Unknown part\(s\) 'speed': the parts are architectures/);
+  await assert.rejects(reproduce({ profile: "quick", only: ["speed"], resultsFile: null }), /Unknown part\(s\) 'speed': the parts are closed-form, from-scratch, architectures\./);
+});
+
+test("paperVsOurs: one row per claim with the paper's figure, ours from the summaries, and a verdict; missing parts say how to run them", () => {
+  const arch = (model: string, change: number, measured: number) => ({ model, network: "2×", target: 2, testAccuracy: 0.8, accuracyChange: change, params: 1, convMacs: 1, decomposedConvSpeedup: 2, convSpeedupTheoretical: 2, forwardMs: 1, modelSpeedupMeasured: measured, decomposedLayers: 3, trainSeconds: 1 });
+  const closed = [{ layer: "c1", rank: 4, taiError: 0.1, iterativeError: 0.1, taiSeconds: 0.01, iterativeSeconds: 1 }, { layer: "c2", rank: 4, taiError: 0.2, iterativeError: 0.21, taiSeconds: 0.01, iterativeSeconds: 2 }];
+  const md = paperVsOurs([summary("closed-form", closed), summary("architectures", [arch("nin", -0.002, 1.3), arch("resnet", -0.03, 0.8)])]);
+  const lines = md.split("\n");
+  assert.match(lines[2], /^\| 1 · closed form vs iterative \| .* \| iterative error ≥ closed form's in 2 of 2 \(layer, rank\) pairs; 0\.02 s against 3\.0 s \| confirmed \|$/);
+  assert.match(lines[3], /^\| 2 · low-rank from scratch \| .*91\.31 %.* \| not run yet \(`npm run reproduce -- --only from-scratch`\) \| — \|$/);
+  assert.match(lines[4], /^\| 3 · across architectures \| .*90\.60 → 90\.31 %.* \| at 2× per conv: nin -0\.20 pts at 1\.30×; resnet -3\.00 pts at 0\.80× \| partly \(1 of 2 at 2×\) \|$/);
 });
