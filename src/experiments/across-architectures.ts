@@ -155,7 +155,7 @@ export function architecturesVerdict(rows: readonly ArchitectureRow[]): string[]
   }
   lines.push(
     `In all: ${counts.join(", ")} of ${decomposed.length} networks (bar: within ${100 * ACCURACY_TOLERANCE} point of the dense net, as the paper's VGG-16 at 2.05×, and faster when measured). ` +
-      "One run each: accuracy differences of about a point are within run-to-run noise on the quick profile.",
+      "One run each: accuracy differences of about a point can be run-to-run noise, and each speed-up is one timing of the deploy form.",
   );
   return lines;
 }

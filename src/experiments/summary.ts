@@ -20,7 +20,10 @@ export function trainSeconds(history: readonly TrainHistoryRow[]): number {
   return history.reduce((s, r) => s + r.seconds, 0);
 }
 
-/** Median forward time (ms) of a whole model in deploy form (BN folded; measure/timeDeployed) at `batch`, data read back. */
-export async function forwardMs(model: tf.LayersModel, batch: number, runs = 5): Promise<number> {
-  return (await timeDeployed(model, [batch], { runs }))[batch];
+/**
+ * Median forward time (ms) of a whole model in deploy form (BN folded; measure/timeDeployed) at `batch`,
+ * data read back. Three warm-up passes: a fresh model's first passes set up the native kernels for its shapes.
+ */
+export async function forwardMs(model: tf.LayersModel, batch: number, runs = 9): Promise<number> {
+  return (await timeDeployed(model, [batch], { warmup: 3, runs }))[batch];
 }
