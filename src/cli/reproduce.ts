@@ -1,8 +1,8 @@
 #!/usr/bin/env tsx
 // `npm run reproduce [-- flags]`: the paper's claims, part by part, resumable (src/pipeline/reproduce.ts).
 import { Command, Option } from "commander";
-import { PROFILE_NAMES, profileName } from "../profiles";
-import { PARTS, readSummary, reproduce } from "../pipeline/reproduce";
+import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
+import { PARTS, readSummary, reproduce, summaryIsCurrent } from "../pipeline/reproduce";
 
 async function main(): Promise<void> {
   const program = new Command()
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   if (o.list) {
     for (const p of PARTS) {
       const s = readSummary(o.out, profile, p.name);
-      console.log(`${p.name.padEnd(14)} ${s ? `done ${s.finished}` : "not run"} — ${p.description}`);
+      const state = !s ? "not run" : summaryIsCurrent(s, profileSettings(profile)) ? `done ${s.finished}` : `stale (settings changed since ${s.finished})`;
+      console.log(`${p.name.padEnd(14)} ${state} — ${p.description}`);
     }
     return;
   }

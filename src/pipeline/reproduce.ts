@@ -136,6 +136,11 @@ export function readSummary(outDir: string, profile: ProfileName, part: string):
   }
 }
 
+/** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
+export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings): boolean {
+  return Object.entries(summary.settings).every(([k, v]) => JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));
+}
+
 function checkParts(only: readonly string[] | undefined): ReproductionPart[] {
   if (!only?.length) return [...PARTS];
   const unknown = only.filter((n) => !PARTS.some((p) => p.name === n));
@@ -153,7 +158,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const outDir = o.outDir ?? "reproduction";
   const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
-  const current = (s: PartSummary | undefined) => s !== undefined && JSON.stringify(s.settings) === JSON.stringify(settings);
+  const current = (s: PartSummary | undefined) => s !== undefined && summaryIsCurrent(s, settings);
 
   const todo = parts.filter((p) => o.redo || !current(readSummary(outDir, o.profile, p.name)));
   for (const p of parts) {

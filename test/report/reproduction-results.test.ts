@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileSettings } from "../../src/profiles";
 import { beginMarker, endMarker, paperVsOurs, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
-import { reproduce } from "../../src/pipeline/reproduce";
+import { reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
 import { tempDir } from "../train/fixtures";
 
 const summary = (part: string, rows: object[]): PartSummary => ({
@@ -53,4 +53,11 @@ test("paperVsOurs: one row per claim with the paper's figure, ours from the summ
   assert.match(lines[2], /^\| 1 · closed form vs iterative \| .* \| iterative error ≥ closed form's in 2 of 2 \(layer, rank\) pairs; 0\.02 s against 3\.0 s \| confirmed \|$/);
   assert.match(lines[3], /^\| 2 · low-rank from scratch \| .*91\.31 %.* \| not run yet \(`npm run reproduce -- --only from-scratch`\) \| — \|$/);
   assert.match(lines[4], /^\| 3 · across architectures \| .*90\.60 → 90\.31 %.* \| at 2× per conv: nin -0\.20 pts at 1\.30×; resnet -3\.00 pts at 0\.80× \| partly \(1 of 2 at 2×\) \|$/);
+});
+
+test("summaryIsCurrent: the settings a summary recorded must agree; settings added since do not matter", () => {
+  const s = summary("other", []);
+  const { scratchCompare: _added, ...older } = s.settings;
+  assert.equal(summaryIsCurrent({ ...s, settings: older as typeof s.settings }, profileSettings("full")), true);
+  assert.equal(summaryIsCurrent(s, { ...profileSettings("full"), epochs: 6 }), false);
 });
