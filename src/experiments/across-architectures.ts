@@ -1,7 +1,6 @@
-import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
 import type { ModelName } from "../models";
-import { layerCost } from "../measure/layer-cost";
+import { convMacsOf } from "../measure/layer-cost";
 import type { ProfileSettings } from "../profiles";
 import { baselineFor } from "./baseline";
 import { decomposeAndFineTune } from "./decompose-fine-tune";
@@ -38,13 +37,6 @@ export interface ArchitectureRow {
   trainSeconds: number;
 }
 
-function convMacs(model: tf.LayersModel): number {
-  return model.layers.reduce((s, l) => {
-    const c = layerCost(l);
-    return c.kind === "conv" || c.kind === "lowrank" ? s + c.macs : s;
-  }, 0);
-}
-
 export interface AcrossArchitecturesOptions {
   /** Default ARCHITECTURES. */
   models?: readonly ModelName[];
@@ -74,7 +66,7 @@ export async function acrossArchitectures(settings: ProfileSettings, data: { tra
     const base = await baselineFor(settings, data, { model, retrain: options.retrain, checkpointsRoot: options.checkpointsRoot });
     try {
       const baseMs = await forwardMs(base.model, settings.measureBatchSize);
-      const baseMacs = convMacs(base.model);
+      const baseMacs = convMacsOf(base.model);
       push({
         model,
         network: "dense",
@@ -94,6 +86,7 @@ export async function acrossArchitectures(settings: ProfileSettings, data: { tra
         const dec = await decomposeAndFineTune(base.model, data, settings, { speedup: target });
         try {
           const ms = await forwardMs(dec.model, settings.measureBatchSize);
+          const macs = convMacsOf(dec.model);
           push({
             model,
             network: `${target}× decomposed + fine-tuned`,
@@ -102,9 +95,9 @@ export async function acrossArchitectures(settings: ProfileSettings, data: { tra
             accuracyBeforeFineTune: dec.accuracyBefore,
             accuracyChange: dec.accuracyAfter - base.accuracy,
             params: dec.model.countParams(),
-            convMacs: convMacs(dec.model),
+            convMacs: macs,
             decomposedConvSpeedup: convStackSpeedup(dec.layers),
-            convSpeedupTheoretical: baseMacs / convMacs(dec.model),
+            convSpeedupTheoretical: baseMacs / macs,
             forwardMs: ms,
             modelSpeedupMeasured: baseMs / ms,
             decomposedLayers: dec.layers.length,

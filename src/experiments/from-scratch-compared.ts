@@ -1,8 +1,7 @@
-import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { Cifar10Split } from "../data";
 import { lowRankConvs, type BnPlacement, type RankRule } from "../lowrank";
-import { layerCost } from "../measure/layer-cost";
+import { convMacsOf } from "../measure/layer-cost";
 import { buildModel, type ModelName } from "../models";
 import { modelOptions, trainOptions, type ProfileSettings } from "../profiles";
 import { bestEpoch } from "../train/history";
@@ -42,13 +41,6 @@ export interface FromScratchOptions {
   rule?: (model: ModelName) => RankRule;
   checkpointsRoot?: string;
   onRow?: (row: ScratchRow) => void;
-}
-
-function convMacs(model: tf.LayersModel): number {
-  return model.layers.reduce((s, l) => {
-    const c = layerCost(l);
-    return c.kind === "conv" || c.kind === "lowrank" ? s + c.macs : s;
-  }, 0);
 }
 
 const armKey = (arm: ScratchArm) => arm.replace(/[^a-z]+/g, "-");
@@ -97,7 +89,7 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
             epochs: run.history.length,
             stopReason: run.stopReason,
             params: net.countParams(),
-            convMacs: convMacs(net),
+            convMacs: convMacsOf(net),
             trainSeconds: trainSeconds(run.history),
           };
           rows.push(row);

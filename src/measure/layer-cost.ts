@@ -28,3 +28,11 @@ export function layerCost(layer: tf.layers.Layer): LayerCostInfo {
   }
   return { kind: "other", params, macs: 0 };
 }
+
+/** Multiply-adds per image of every conv of a model (Conv2D and the methods' layers; Dense not counted). */
+export function convMacsOf(model: tf.LayersModel): number {
+  return model.layers.reduce((sum, l) => {
+    const c = layerCost(l);
+    return c.kind === "conv" || c.kind === "lowrank" ? sum + c.macs : sum;
+  }, 0);
+}

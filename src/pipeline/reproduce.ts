@@ -214,10 +214,10 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
       lock.release();
     }
   }
-  const summaries = parts.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
+  const all = PARTS.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
+  const summaries = all.filter((s) => parts.some((p) => p.name === s.part));
   if (o.resultsFile !== null) {
     const file = o.resultsFile ?? "RESULTS.md";
-    const all = PARTS.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
     writeReproductionResults(file, o.profile, all);
     say(`${file}: reproduction section (${o.profile}) regenerated from ${all.length} summar${all.length === 1 ? "y" : "ies"}`);
   }

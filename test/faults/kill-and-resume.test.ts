@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { latestCheckpoint, loadCheckpoint } from "../../src/train/checkpoint";
 import type { TrainHistoryRow } from "../../src/train/history";
 import { tempDir } from "../train/fixtures";
+import { runChildLines } from "./child-process";
 
 const CHILD = join(__dirname, "train.child.ts");
 
@@ -29,31 +30,18 @@ interface Run {
 }
 
 /** Run the training child; `killAt` sends SIGKILL from outside when that STEP line appears. */
-function runChild(dir: string, opts: { fault?: string; killAt?: string } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, dir, ...(opts.fault ? [opts.fault] : [])], {
-      env: { ...process.env, LOWRANK_QUIET: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const run: Run = { code: null, signal: null, steps: [], stderr: "" };
-    let buffer = "";
-    child.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith("STEP ")) {
-          run.steps.push(line.slice(5));
-          if (line.slice(5) === opts.killAt) child.kill("SIGKILL");
-        } else if (line.startsWith("DONE ")) {
-          run.history = JSON.parse(line.slice(5)) as TrainHistoryRow[];
-        }
-      }
-    });
-    child.stderr.on("data", (d: Buffer) => (run.stderr += d.toString()));
-    child.on("close", (code, signal) => resolve({ ...run, code, signal }));
+async function runChild(dir: string, opts: { fault?: string; killAt?: string } = {}): Promise<Run> {
+  const steps: string[] = [];
+  let history: TrainHistoryRow[] | undefined;
+  const exit = await runChildLines(CHILD, [dir, ...(opts.fault ? [opts.fault] : [])], (line, kill) => {
+    if (line.startsWith("STEP ")) {
+      steps.push(line.slice(5));
+      if (line.slice(5) === opts.killAt) kill();
+    } else if (line.startsWith("DONE ")) {
+      history = JSON.parse(line.slice(5)) as TrainHistoryRow[];
+    }
   });
+  return { ...exit, steps, history };
 }
 
 /** Every file under `dir` (one level of epoch folders), for leftovers. */

@@ -4,32 +4,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../train/fixtures";
+import { runChildLines, type ChildExit } from "./child-process";
 
 const CHILD = join(__dirname, "reproduce.child.ts");
 
-function run(args: string[], killAt?: RegExp): Promise<{ lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { env: { ...process.env, LOWRANK_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
-    const lines: string[] = [];
-    let buffer = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        lines.push(line);
-        if (killAt?.test(line)) child.kill("SIGKILL");
-      }
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code, signal) => resolve({ lines, signal, code, stderr }));
+async function run(args: string[], killAt?: RegExp): Promise<ChildExit & { lines: string[] }> {
+  const lines: string[] = [];
+  const exit = await runChildLines(CHILD, args, (line, kill) => {
+    lines.push(line);
+    if (killAt?.test(line)) kill();
   });
+  return { ...exit, lines };
 }
 
 test("npm run reproduce, tiny: killed part-way, resumed (finished parts and baselines kept), then skipped; RESULTS.md regenerated around the rest", async () => {

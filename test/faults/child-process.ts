@@ -1,0 +1,32 @@
+/** Running a tsx child script line by line, for the fault tests (not a test file). */
+import { spawn } from "node:child_process";
+
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+/**
+ * Run `script` with `args` under tsx (LOWRANK_QUIET=1), calling `onLine(line, kill)` for every stdout
+ * line as it arrives; `kill()` sends SIGKILL from outside, as a crash would.
+ */
+export function runChildLines(script: string, args: readonly string[], onLine: (line: string, kill: () => void) => void): Promise<ChildExit> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, LOWRANK_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const kill = () => child.kill("SIGKILL");
+    let buffer = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      buffer += d.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        onLine(line, kill);
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
