@@ -22,4 +22,6 @@ export * from "./lowrank-conv2d";
 export * from "./layer-builder";
 export * from "./decompose-model";
 export * from "./from-scratch";
+export * from "./spectral-init";
+export * from "./rank-projection";
 export * from "./inference-model";

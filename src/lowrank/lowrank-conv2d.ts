@@ -165,6 +165,12 @@ export class LowRankConv2D extends tf.layers.Layer {
     this.built = true;
   }
 
+  /** The trainable factor variables (after build): V [kh, 1, C, K] and H [1, kw, K, N]. */
+  factorWeights(): { vertical: tf.LayerVariable; horizontal: tf.LayerVariable } {
+    if (!this.verticalKernel || !this.horizontalKernel) throw new Error(`LowRankConv2D '${this.name}' is not built yet: add it to a model first.`);
+    return { vertical: this.verticalKernel, horizontal: this.horizontalKernel };
+  }
+
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const [kh, kw] = this.kernelSize;

@@ -80,6 +80,9 @@ export function trainingFingerprint(o: TrainOptions): Record<string, unknown> {
     maxStepsPerEpoch: o.maxStepsPerEpoch ?? null,
     patience: o.patience ?? null,
     minDelta: o.minDelta ?? 0,
+    // Recorded only when set, so checkpoints made before these options existed still match.
+    ...(o.factorDecay && o.factorDecay !== "l2" ? { factorDecay: o.factorDecay } : {}),
+    ...(o.scheduleSpan ? { scheduleSpan: o.scheduleSpan } : {}),
   };
 }
 

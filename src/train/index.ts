@@ -9,3 +9,6 @@ export * from "../util/progress";
 export * from "./train";
 export * from "./fingerprint";
 export * from "./export-model";
+export * from "./frobenius-decay";
+export * from "./hybrid";
+export * from "./trained-rank-pruning";

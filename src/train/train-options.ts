@@ -6,6 +6,9 @@ import type { LrScheduleKind, LrScheduleSpec } from "./lr-schedule";
 import type { OptimizerName } from "./optimizer";
 import type { ProgressMode } from "../util/progress";
 
+export type FactorDecay = "l2" | "frobenius";
+export const FACTOR_DECAYS: readonly FactorDecay[] = ["l2", "frobenius"];
+
 export interface TrainData {
   train: Cifar10Split;
   /** Evaluated after every epoch when present (the history's test columns). */
@@ -26,6 +29,16 @@ export interface StepInfo {
   step: number;
   loss: number;
   lr: number;
+  /** Steps this epoch will take (so a callback can act on the last one, before evaluation). */
+  stepsPerEpoch: number;
+}
+
+/** Where a call to train sits in a longer run that other calls (or another model) share, e.g. a hybrid's dense and low-rank phases. */
+export interface ScheduleSpan {
+  /** The run's epoch (1-based) this call's first epoch is. */
+  firstEpoch: number;
+  /** The whole run's epochs: the learning-rate schedule and warm-up span these. */
+  totalEpochs: number;
 }
 
 export interface TrainOptions {
@@ -40,6 +53,13 @@ export interface TrainOptions {
   nesterov?: boolean;
   /** L2 penalty ½·wd·‖W‖² on kernels (weights of rank ≥ 2; not biases or BN). Default 0. */
   weightDecay?: number;
+  /**
+   * How weightDecay treats a LowRankConv2D's factors V and H: "l2" (default) decays each factor,
+   * "frobenius" decays the kernel they compute instead, ½·wd·‖V·H‖²_F (Khodak et al. 2021).
+   */
+  factorDecay?: FactorDecay;
+  /** This call trains part of a longer run: schedule, warm-up and data order follow that run. Default: the call is the whole run. */
+  scheduleSpan?: ScheduleSpan;
   lrSchedule?: LrScheduleSpec | LrScheduleKind;
   /** Linear warm-up in epochs. Default 0. */
   warmupEpochs?: number;

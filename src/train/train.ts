@@ -9,6 +9,8 @@ import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
 import { learningRateAt, resolveSchedule } from "./lr-schedule";
 import { disposeOptimizer, learningRateOf, makeOptimizer, setLearningRate } from "./optimizer";
 import { createProgress } from "../util/progress";
+import { decaySum } from "./frobenius-decay";
+import { FACTOR_DECAYS } from "./train-options";
 
 export type { StepInfo, TrainContext, TrainData, TrainOptions } from "./train-options";
 
@@ -38,6 +40,15 @@ function validate(model: tf.LayersModel, data: TrainData, o: TrainOptions): void
   if (!(o.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${o.learningRate}.`);
   if (!((o.minDelta ?? 0) >= 0)) throw new Error(`minDelta must be ≥ 0, got ${o.minDelta}.`);
   if (!((o.weightDecay ?? 0) >= 0)) throw new Error(`weightDecay must be ≥ 0, got ${o.weightDecay}.`);
+  if (o.factorDecay !== undefined && !FACTOR_DECAYS.includes(o.factorDecay)) throw new Error(`factorDecay must be one of ${FACTOR_DECAYS.join(", ")}, got '${String(o.factorDecay)}'.`);
+  if (o.scheduleSpan) {
+    const { firstEpoch, totalEpochs } = o.scheduleSpan;
+    checkInt("scheduleSpan.firstEpoch", firstEpoch, 1);
+    checkInt("scheduleSpan.totalEpochs", totalEpochs, 1);
+    if (firstEpoch - 1 + o.epochs > totalEpochs) {
+      throw new Error(`scheduleSpan: epochs ${firstEpoch}..${firstEpoch - 1 + o.epochs} do not fit in a run of ${totalEpochs} epochs: raise totalEpochs or lower epochs.`);
+    }
+  }
   if (o.resume && !o.checkpointDir) throw new Error("resume: true needs checkpointDir (the folder the earlier run wrote).");
   resolveSchedule(o.lrSchedule);
   if (!data?.train?.xs) throw new Error("train needs data.train (e.g. from loadCifar10()).");
@@ -141,8 +152,10 @@ async function runEpochs(
 ): Promise<TrainResult> {
   const probabilities = outputsProbabilities(model);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const decayed = model.trainableWeights.filter((w) => w.shape.length >= 2).map((w) => w.read());
   const wd = o.weightDecay ?? 0;
+  const decay = wd > 0 ? decaySum(model, o.factorDecay) : undefined;
+  // Epochs before this call's first in the whole run (a hybrid's low-rank phase continues its dense phase).
+  const offset = (o.scheduleSpan?.firstEpoch ?? 1) - 1;
   const n = data.train.size;
   const fullSteps = Math.ceil(n / o.batchSize);
   const stepsPerEpoch = Math.min(fullSteps, o.maxStepsPerEpoch ?? fullSteps);
@@ -151,7 +164,7 @@ async function runEpochs(
     schedule: o.lrSchedule,
     warmupEpochs: o.warmupEpochs,
     per: o.lrUpdate ?? "step",
-    epochs: o.epochs,
+    epochs: o.scheduleSpan?.totalEpochs ?? o.epochs,
     stepsPerEpoch,
   } as const;
   const doEval = (o.evaluateEachEpoch ?? true) && data.test !== undefined;
@@ -168,8 +181,8 @@ async function runEpochs(
         // Kept past minimize's own tidy (reported without the decay term); disposed below.
         kept.ce = tf.keep(ce);
         kept.correct = tf.keep(correctCount(ys, out));
-        if (wd === 0 || decayed.length === 0) return ce;
-        return tf.add(ce, tf.mul(tf.addN(decayed.map((w) => tf.sum(tf.square(w)))), wd / 2)) as tf.Scalar;
+        if (!decay) return ce;
+        return tf.add(ce, tf.mul(decay(), wd / 2)) as tf.Scalar;
       },
       true,
       variables,
@@ -179,10 +192,15 @@ async function runEpochs(
     return values;
   };
 
-  let bestValue = history.length ? Math.max(...history.map(monitorValue)) : Number.NEGATIVE_INFINITY;
+  // After a resume: replay the restored epochs through the rule below, so patience carries over.
+  let bestValue = Number.NEGATIVE_INFINITY;
   let sinceBest = 0;
-  // After a resume: epochs since the best one, so patience carries over.
-  for (let i = history.length - 1; i >= 0 && monitorValue(history[i]) < bestValue; i--) sinceBest++;
+  for (const row of history) {
+    if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) [bestValue, sinceBest] = [monitorValue(row), 0];
+    else sinceBest++;
+  }
+  // A run that had stopped early is complete: resuming it must not train past its stop.
+  if (o.patience !== undefined && history.length > 0 && sinceBest >= o.patience) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
 
   for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
     if (o.signal?.aborted) return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
@@ -196,13 +214,13 @@ async function runEpochs(
     let lr = learningRateOf(optimizer);
     let aborted = false;
     const t0 = performance.now();
-    for (const batch of batches(data.train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, augment: o.augment ?? false, seed: epochSeed(seed, epoch) })) {
+    for (const batch of batches(data.train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, augment: o.augment ?? false, seed: epochSeed(seed, offset + epoch) })) {
       if (steps >= stepsPerEpoch || o.signal?.aborted) {
         tf.dispose([batch.xs, batch.ys]);
         aborted = o.signal?.aborted ?? false;
         break;
       }
-      lr = learningRateAt(schedule, epoch - 1, steps);
+      lr = learningRateAt(schedule, offset + epoch - 1, steps);
       setLearningRate(optimizer, lr);
       const size = batch.xs.shape[0];
       let loss: number;
@@ -221,7 +239,7 @@ async function runEpochs(
       lossSum += loss * size;
       correctSum += correct;
       images += size;
-      o.onStep?.({ epoch, step: steps, loss, lr });
+      o.onStep?.({ epoch, step: steps, loss, lr, stepsPerEpoch });
       const seconds = (performance.now() - t0) / 1000;
       bar.update(steps, { loss: lossSum / images, accuracy: correctSum / images, imagesPerSecond: images / seconds, lr });
     }
