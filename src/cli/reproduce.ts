@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (o.list) {
     for (const p of PARTS) {
       const s = readSummary(o.out, profile, p.name);
-      const state = !s ? "not run" : summaryIsCurrent(s, profileSettings(profile)) ? `done ${s.finished}` : `stale (settings changed since ${s.finished})`;
+      const state = !s ? "not run" : summaryIsCurrent(s, profileSettings(profile), p.scope) ? `done ${s.finished}` : `stale (settings or scope changed since ${s.finished})`;
       console.log(`${p.name.padEnd(14)} ${state} — ${p.description}`);
     }
     return;

@@ -1,18 +1,35 @@
 import { join } from "node:path";
 import type { Cifar10Split } from "../data";
-import { lowRankConvs, type BnPlacement, type RankRule } from "../lowrank";
+import type { BnPlacement, RankRule } from "../lowrank";
 import { convMacsOf } from "../measure/layer-cost";
 import { buildModel, type ModelName } from "../models";
 import { modelOptions, trainOptions, type ProfileSettings } from "../profiles";
 import { bestEpoch } from "../train/history";
-import { train } from "../train/train";
+import { train, type TrainOptions } from "../train/train";
+import { trainLowRankRecipe, type RecipeRun, type ScratchRecipe } from "./scratch-recipes";
 import { trainSeconds } from "./summary";
 
-/** The arms of the comparison: the dense net, and its low-rank twin with BN after the pair (the authors') or also between V and H. */
-export const SCRATCH_ARMS = ["dense", "low-rank, BN after", "low-rank, BN between"] as const;
+/**
+ * The arms of the comparison, at the multiply-adds of one low-rank twin: the dense net; the twin trained
+ * from scratch with BN after the pair (the authors' recipe) or also between V and H; and the later recipes
+ * of issue 14 (experiments/scratch-recipes.ts): spectral initialisation + Frobenius decay, hybrid
+ * dense → low-rank, Trained Rank Pruning.
+ */
+export const SCRATCH_ARMS = ["dense", "low-rank, BN after", "low-rank, BN between", "low-rank, SI + FD", "hybrid", "TRP"] as const;
 export type ScratchArm = (typeof SCRATCH_ARMS)[number];
 
-const BN_OF: Record<Exclude<ScratchArm, "dense">, BnPlacement> = { "low-rank, BN after": "after", "low-rank, BN between": "between" };
+const RECIPE_OF: Record<Exclude<ScratchArm, "dense">, { recipe: ScratchRecipe; bn: BnPlacement }> = {
+  "low-rank, BN after": { recipe: "paper", bn: "after" },
+  "low-rank, BN between": { recipe: "paper", bn: "between" },
+  "low-rank, SI + FD": { recipe: "spectral-frobenius", bn: "after" },
+  hybrid: { recipe: "hybrid", bn: "after" },
+  TRP: { recipe: "trp", bn: "after" },
+};
+
+export function checkArms(arms: readonly string[]): asserts arms is readonly ScratchArm[] {
+  const unknown = arms.filter((a) => !SCRATCH_ARMS.includes(a as ScratchArm));
+  if (unknown.length || !arms.length) throw new Error(`Unknown or no from-scratch arm(s) ${unknown.map((a) => `'${a}'`).join(", ")}: the arms are ${SCRATCH_ARMS.map((a) => `'${a}'`).join(", ")}.`);
+}
 
 export interface ScratchRow {
   model: ModelName;
@@ -30,6 +47,10 @@ export interface ScratchRow {
   /** Multiply-adds per image of every conv. */
   convMacs: number;
   trainSeconds: number;
+  /** Test accuracy after each epoch (the training curve). */
+  testAccuracyByEpoch: number[];
+  /** First epoch whose network was low-rank (a hybrid's switch + 1; otherwise 1). */
+  lowRankFrom: number;
 }
 
 export interface FromScratchOptions {
@@ -37,13 +58,15 @@ export interface FromScratchOptions {
   models?: readonly ModelName[];
   /** Default settings.scratchCompare.seeds. */
   seeds?: readonly number[];
+  /** Default SCRATCH_ARMS (all); "dense" is the reference every verdict needs. */
+  arms?: readonly ScratchArm[];
   /** The low-rank twins' rank rule per model. Default { speedup: 2 }. */
   rule?: (model: ModelName) => RankRule;
   checkpointsRoot?: string;
   onRow?: (row: ScratchRow) => void;
 }
 
-const armKey = (arm: ScratchArm) => arm.replace(/[^a-z]+/g, "-");
+const armKey = (arm: ScratchArm) => arm.toLowerCase().replace(/[^a-z]+/g, "-");
 
 /**
  * The paper's second claim, tested so that it can fail: each model dense and as its low-rank twins,
@@ -56,26 +79,39 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
   const seeds = options.seeds ?? settings.scratchCompare.seeds;
   const { maxEpochs, patience } = settings.scratchCompare;
   if (!seeds.length || !seeds.every(Number.isInteger)) throw new Error(`fromScratchCompared: seeds must be integers, got [${seeds.join(", ")}].`);
+  const arms = options.arms ?? SCRATCH_ARMS;
+  checkArms(arms);
   const rows: ScratchRow[] = [];
   for (const model of models) {
-    for (const arm of SCRATCH_ARMS) {
+    for (const arm of arms) {
       for (const seed of seeds) {
-        const lowRank = arm === "dense" ? undefined : lowRankConvs({ ...(options.rule?.(model) ?? { speedup: 2 }), bn: BN_OF[arm] } as RankRule & { bn: BnPlacement });
-        const net = buildModel(model, { ...modelOptions(settings, model), seed, ...(lowRank ? { lowRank } : {}) });
+        const run: TrainOptions = {
+          ...trainOptions(settings, { scratch: true }),
+          epochs: maxEpochs,
+          warmupEpochs: Math.min(settings.warmupEpochs, maxEpochs - 1),
+          patience,
+          augment: false,
+          seed,
+          checkpointDir: join(options.checkpointsRoot ?? "checkpoints", `${model}-${settings.profile}`, `scratch-compare-${armKey(arm)}-seed${seed}`),
+          resume: true,
+          label: `${model} ${arm} seed ${seed}`,
+        };
+        const trained: RecipeRun =
+          arm === "dense"
+            ? await trainDense(settings, data, model, seed, run)
+            : await trainLowRankRecipe(settings, data, model, {
+                ...RECIPE_OF[arm],
+                rule: options.rule?.(model) ?? { speedup: 2 },
+                seed,
+                switchEpoch: settings.scratchCompare.switchEpoch,
+                projectEverySteps: settings.scratchCompare.projectEverySteps,
+                train: run,
+              });
+        const net = trained.model;
         try {
-          const run = await train(net, data, {
-            ...trainOptions(settings, { scratch: true }),
-            epochs: maxEpochs,
-            warmupEpochs: Math.min(settings.warmupEpochs, maxEpochs - 1),
-            patience,
-            augment: false,
-            seed,
-            checkpointDir: join(options.checkpointsRoot ?? "checkpoints", `${model}-${settings.profile}`, `scratch-compare-${armKey(arm)}-seed${seed}`),
-            resume: true,
-            label: `${model} ${arm} seed ${seed}`,
-          });
-          const best = bestEpoch(run.history);
-          const last = run.history[run.history.length - 1];
+          const history = trained.history.slice(trained.lowRankFrom - 1);
+          const best = bestEpoch(history);
+          const last = history[history.length - 1];
           if (!best || best.testAccuracy === undefined || !last) throw new Error(`fromScratchCompared: ${model} ${arm} has no evaluated epoch.`);
           const row: ScratchRow = {
             model,
@@ -86,11 +122,13 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
             trainAccuracyAtBest: best.trainAccuracy,
             finalTestAccuracy: last.testAccuracy ?? NaN,
             finalTrainAccuracy: last.trainAccuracy,
-            epochs: run.history.length,
-            stopReason: run.stopReason,
+            epochs: trained.history.length,
+            stopReason: trained.stopReason,
             params: net.countParams(),
             convMacs: convMacsOf(net),
-            trainSeconds: trainSeconds(run.history),
+            trainSeconds: trainSeconds(trained.history),
+            testAccuracyByEpoch: trained.history.map((h) => h.testAccuracy ?? NaN),
+            lowRankFrom: trained.lowRankFrom,
           };
           rows.push(row);
           options.onRow?.(row);
@@ -101,6 +139,17 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
     }
   }
   return rows;
+}
+
+async function trainDense(settings: ProfileSettings, data: { train: Cifar10Split; test: Cifar10Split }, model: ModelName, seed: number, run: TrainOptions): Promise<RecipeRun> {
+  const net = buildModel(model, { ...modelOptions(settings, model), seed });
+  try {
+    const r = await train(net, data, run);
+    return { model: net, history: r.history, stopReason: r.stopReason, lowRankFrom: 1 };
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
 }
 
 /** Mean and spread (max − min) of the best test accuracies of one model and arm. */

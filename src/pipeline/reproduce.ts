@@ -39,6 +39,8 @@ export interface ReproductionPart {
   description: string;
   /** Units of work (networks trained or measured) it will report through unitDone. */
   units(settings: ProfileSettings): number;
+  /** What the part compares beyond the settings (e.g. its arms): a summary made with another scope is run again. */
+  scope?: string;
   run(ctx: PartContext): Promise<{ rows: object[]; verdict: string[] }>;
 }
 
@@ -74,6 +76,7 @@ export const PARTS: readonly ReproductionPart[] = [
     description:
       "claim 2 — vgg-small and the authors' 3-conv CNN dense and as low-rank twins (BN after; BN between), trained from scratch without augmentation on fewer images until test accuracy stops improving, over seeds",
     units: (s) => 2 * SCRATCH_ARMS.length * s.scratchCompare.seeds.length,
+    scope: `arms: ${SCRATCH_ARMS.join("; ")}`,
     async run(ctx) {
       const data = await ctx.loadData(ctx.settings.scratchCompare.trainLimit);
       try {
@@ -137,7 +140,8 @@ export function readSummary(outDir: string, profile: ProfileName, part: string):
 }
 
 /** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
-export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings): boolean {
+export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings, scope?: string): boolean {
+  if (summary.scope !== scope) return false;
   return Object.entries(summary.settings).every(([k, v]) => JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));
 }
 
@@ -158,9 +162,9 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const outDir = o.outDir ?? "reproduction";
   const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
-  const current = (s: PartSummary | undefined) => s !== undefined && summaryIsCurrent(s, settings);
+  const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && summaryIsCurrent(s, settings, p.scope);
 
-  const todo = parts.filter((p) => o.redo || !current(readSummary(outDir, o.profile, p.name)));
+  const todo = parts.filter((p) => o.redo || !current(readSummary(outDir, o.profile, p.name), p));
   for (const p of parts) {
     const s = readSummary(outDir, o.profile, p.name);
     if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
@@ -201,6 +205,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
             loadBefore,
             loadAfter: loadavg()[0],
             settings,
+            ...(part.scope ? { scope: part.scope } : {}),
             rows,
             verdict,
           };

@@ -67,6 +67,10 @@ export interface ScratchCompareSettings {
   /** Stop after this many epochs without a better test accuracy. */
   patience: number;
   seeds: number[];
+  /** Hybrid arm: dense epochs before the switch to low rank (our choice: early, while test accuracy still climbs). */
+  switchEpoch: number;
+  /** TRP arm: optimizer steps between projections onto the ranks. */
+  projectEverySteps: number;
 }
 
 /** Options per zoo model, merged into what modelOptions gives it. */
@@ -105,7 +109,7 @@ const QUICK: ProfileSettings = {
   fineTuneLrSchedule: "cosine",
   fineTuneStepsPerLayer: 10,
   scratchEpochs: 2,
-  scratchCompare: { trainLimit: 3000, maxEpochs: 3, patience: 2, seeds: [0, 1] },
+  scratchCompare: { trainLimit: 3000, maxEpochs: 3, patience: 2, seeds: [0, 1], switchEpoch: 1, projectEverySteps: 10 },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 10,
   measureBatchSize: DEFAULT_TIMING_BATCH,
@@ -139,7 +143,7 @@ const FULL: ProfileSettings = {
   scratchEpochs: 5,
   // A fifth of the images and no augmentation, so the dense net can overfit within the cap (the rows
   // record training beside test accuracy to show whether it did).
-  scratchCompare: { trainLimit: 10000, maxEpochs: 30, patience: 5, seeds: [0, 1] },
+  scratchCompare: { trainLimit: 10000, maxEpochs: 30, patience: 5, seeds: [0, 1], switchEpoch: 5, projectEverySteps: 10 },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 60,
   measureBatchSize: DEFAULT_TIMING_BATCH,

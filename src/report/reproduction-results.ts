@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
-import { compareArms, type ScratchRow } from "../experiments/from-scratch-compared";
+import { armStats, compareArms, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
 import { writeFileAtomic } from "../util/atomic-write";
 
@@ -26,6 +26,8 @@ export interface PartSummary {
   loadAfter: number;
   /** The settings it ran with; a summary made with other settings is not reused. */
   settings: ProfileSettings;
+  /** The part's scope when it ran (ReproductionPart.scope). */
+  scope?: string;
   rows: object[];
   verdict: string[];
 }
@@ -55,8 +57,23 @@ function architecturesTable(rows: readonly ArchitectureRow[]): string {
   );
 }
 
+/** Per model and arm: the seeds' mean and spread, and how the arm compares with the dense net (compareArms). */
+function armSummaryTable(rows: readonly ScratchRow[]): string {
+  const out: (string | number)[][] = [];
+  for (const model of [...new Set(rows.map((r) => r.model))]) {
+    for (const arm of SCRATCH_ARMS) {
+      const s = armStats(rows, model, arm);
+      if (!s) continue;
+      const c = arm === "dense" ? undefined : compareArms(rows, model, arm);
+      const macs = rows.find((r) => r.model === model && r.arm === arm)!.convMacs;
+      out.push([model, arm, s.runs, pct(s.mean), (100 * s.spread).toFixed(2), c ? `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)}` : "—", c ? c.word : "reference", (macs / 1e6).toFixed(1)]);
+    }
+  }
+  return table(["model", "arm", "seeds", "mean best test accuracy", "spread (points)", "vs dense (points)", "verdict", "conv MACs (M)"], out);
+}
+
 function fromScratchTable(rows: readonly ScratchRow[]): string {
-  return table(
+  return armSummaryTable(rows) + "\n\nEach run:\n\n" + table(
     ["model", "arm", "seed", "best test accuracy", "at epoch", "train accuracy then", "final test", "final train", "epochs", "stopped", "parameters", "conv MACs (M)", "train s"],
     rows.map((r) => [
       r.model,

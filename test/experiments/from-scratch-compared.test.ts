@@ -4,7 +4,7 @@ import { armStats, fromScratchVerdict, type ScratchArm, type ScratchRow } from "
 
 const row = (arm: ScratchArm, seed: number, best: number, finalTrain = 0.9, finalTest = best): ScratchRow => ({
   model: "vgg-small", arm, seed, bestTestAccuracy: best, bestEpoch: 3, trainAccuracyAtBest: 0.8, finalTestAccuracy: finalTest, finalTrainAccuracy: finalTrain,
-  epochs: 5, stopReason: "early-stop", params: 1, convMacs: 1, trainSeconds: 1,
+  epochs: 5, stopReason: "early-stop", params: 1, convMacs: 1, trainSeconds: 1, testAccuracyByEpoch: [best], lowRankFrom: 1,
 });
 
 test("armStats: mean and max − min spread of the seeds' best test accuracies", () => {

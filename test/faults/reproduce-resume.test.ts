@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { tempDir } from "../train/fixtures";
 import { runChildLines, type ChildExit } from "./child-process";
+import { SCRATCH_ARMS } from "../../src/experiments/from-scratch-compared";
 
 const CHILD = join(__dirname, "reproduce.child.ts");
 
@@ -50,8 +51,15 @@ test("npm run reproduce, tiny: killed part-way, resumed (finished parts and base
     assert.match(md, /<!-- reproduction:quick:begin/);
     assert.match(md, /\| resnet \| 2× decomposed \+ fine-tuned \|/);
     assert.match(md, /In all: \d+ confirmed/);
-    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string }[]; verdict: string[] };
-    assert.equal(scratch.rows.length, 2 * 3, "two models × three arms × one seed");
+    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string; convMacs: number; epochs: number }[]; verdict: string[] };
+    assert.equal(scratch.rows.length, 2 * SCRATCH_ARMS.length, "two models × every arm × one seed");
+    for (const model of ["vgg-small", "tai-cnn"]) {
+      const low = scratch.rows.filter((r) => r.model === model && r.arm !== "dense");
+      assert.equal(new Set(low.map((r) => r.convMacs)).size, 1, `${model}: every low-rank arm ends at the same multiply-adds (${low.map((r) => `${r.arm} ${r.convMacs}`).join(", ")})`);
+      assert.ok(low[0].convMacs < scratch.rows.find((r) => r.model === model && r.arm === "dense")!.convMacs);
+    }
+    assert.equal(scratch.rows.find((r) => r.arm === "hybrid")!.epochs, 2, "a hybrid's epochs count both phases");
+    assert.ok(scratch.verdict.some((l) => /vgg-small, TRP: .* the dense net/.test(l)), scratch.verdict.join("\n"));
     assert.match(md, /\| tai-cnn \| low-rank, BN between \| 0 \|/);
     assert.ok(scratch.verdict.some((l) => /vgg-small, low-rank, BN after: .* the dense net/.test(l)), scratch.verdict.join("\n"));
 

@@ -2,7 +2,7 @@
 import { reproduce } from "../../src/pipeline/reproduce";
 import { CIFAR10_DIR } from "../train/fixtures";
 
-/** Every network a few thousand parameters, 200 training images, one epoch. */
+/** Every network a few thousand parameters, 200 training images, one epoch (two from scratch: a hybrid needs both phases). */
 export const TINY = {
   trainLimit: 200,
   testLimit: 100,
@@ -11,7 +11,7 @@ export const TINY = {
   batchSize: 50,
   measureBatchSize: 8,
   widths: [4, 8, 8],
-  scratchCompare: { trainLimit: 200, maxEpochs: 1, patience: 1, seeds: [0] },
+  scratchCompare: { trainLimit: 200, maxEpochs: 2, patience: 1, seeds: [0], switchEpoch: 1, projectEverySteps: 2 },
   zoo: { nin: { widthMultiplier: 0.1 }, "tai-cnn": { widthMultiplier: 0.125 }, resnet: { depth: 8, widths: [4, 8, 8] as [number, number, number] }, inception: { widthMultiplier: 0.125 } },
 };
 

@@ -60,4 +60,7 @@ test("summaryIsCurrent: the settings a summary recorded must agree; settings add
   const { scratchCompare: _added, ...older } = s.settings;
   assert.equal(summaryIsCurrent({ ...s, settings: older as typeof s.settings }, profileSettings("full")), true);
   assert.equal(summaryIsCurrent(s, { ...profileSettings("full"), epochs: 6 }), false);
+  // A part that compares more arms than its summary did runs again.
+  assert.equal(summaryIsCurrent(s, profileSettings("full"), "arms: dense; TRP"), false);
+  assert.equal(summaryIsCurrent({ ...s, scope: "arms: dense; TRP" }, profileSettings("full"), "arms: dense; TRP"), true);
 });

@@ -39,7 +39,7 @@ test("Frobenius decay: ‖V·H‖²_F from the Gram matrices equals the rebuilt 
   const v = rand(kh * C * K, 1);
   const h = rand(kw * K * N, 2);
   // ½‖V·H‖²_F in float64 on the host, the reference.
-  const half = (vd: Float64Array, hd: Float64Array) => 0.5 * reconstructKernel({ data: vd, shape: [kh, 1, C, K] }, { data: hd, shape: [1, kw, K, N] }).data.reduce((a, x) => a + x * x, 0);
+  const half = (vd: Float64Array, hd: Float64Array) => 0.5 * Array.from(reconstructKernel({ data: vd, shape: [kh, 1, C, K] }, { data: hd, shape: [1, kw, K, N] }).data).reduce((a, x) => a + x * x, 0);
   const before = tf.memory().numTensors;
   const V = tf.tensor(Float32Array.from(v), [kh, 1, C, K]);
   const H = tf.tensor(Float32Array.from(h), [1, kw, K, N]);

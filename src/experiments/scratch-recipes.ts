@@ -1,0 +1,95 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { Cifar10Split } from "../data";
+import { LowRankConv2D, lowRankConvs, spectralInitialize, type BnPlacement, type RankRule } from "../lowrank";
+import { buildModel, type ModelName } from "../models";
+import { modelOptions, type ProfileSettings } from "../profiles";
+import type { TrainHistoryRow } from "../train/history";
+import { trainHybrid } from "../train/hybrid";
+import { train, type StopReason, type TrainOptions } from "../train/train";
+import { trainTrp } from "../train/trained-rank-pruning";
+
+/**
+ * Ways to get a low-rank network without a trained dense one to decompose (issue 14;
+ * ../shared/notes/lowrank-training-recipes.md has the sources):
+ * - `paper`: the low-rank twin trained from its own random factors, BN after the pair (Tai et al.);
+ * - `spectral-frobenius`: the same twin with spectral initialisation and Frobenius decay (Khodak et al. 2021);
+ * - `hybrid`: dense for `switchEpoch` epochs, then Tai's closed form and low-rank training (Pufferfish);
+ * - `trp`: dense training projected onto the ranks every few steps, decomposed at the end (Trained Rank Pruning).
+ */
+export const SCRATCH_RECIPES = ["paper", "spectral-frobenius", "hybrid", "trp"] as const;
+export type ScratchRecipe = (typeof SCRATCH_RECIPES)[number];
+
+export function checkRecipe(recipe: string): asserts recipe is ScratchRecipe {
+  if (!SCRATCH_RECIPES.includes(recipe as ScratchRecipe)) throw new Error(`Unknown low-rank training recipe '${recipe}': use one of ${SCRATCH_RECIPES.join(", ")}.`);
+}
+
+export interface RecipeOptions {
+  recipe: ScratchRecipe;
+  /** The twin's rank rule (e.g. { speedup: 2 }); every recipe ends with the ranks this twin has, so multiply-adds match. */
+  rule: RankRule;
+  /** BN inside the pair: "after" (default, the authors') or "between" (paper and spectral-frobenius only). */
+  bn?: BnPlacement;
+  seed?: number;
+  /** Dense epochs before a hybrid's switch (1 ≤ switchEpoch < train.epochs). */
+  switchEpoch: number;
+  /** Steps between TRP's projections. */
+  projectEverySteps: number;
+  /** The whole run: epochs, schedule, data order, patience, checkpointDir, resume… */
+  train: TrainOptions;
+}
+
+export interface RecipeRun {
+  /** The trained low-rank network; the caller disposes it. */
+  model: tf.LayersModel;
+  /** Every epoch of the run (a hybrid's dense epochs first). */
+  history: TrainHistoryRow[];
+  stopReason: StopReason;
+  /** First epoch whose network was low-rank (hybrid: the one after the switch; 1 otherwise). */
+  lowRankFrom: number;
+}
+
+/** The ranks of `model`'s low-rank twin under `rule`, by layer name: what every recipe ends with. */
+export function twinRanks(settings: ProfileSettings, model: ModelName, rule: RankRule): Record<string, number> {
+  const twin = buildModel(model, { ...modelOptions(settings, model), lowRank: lowRankConvs(rule) });
+  try {
+    return Object.fromEntries(twin.layers.filter((l): l is LowRankConv2D => l instanceof LowRankConv2D).map((l) => [l.name, l.rank]));
+  } finally {
+    twin.dispose();
+  }
+}
+
+/** Train `model` (a zoo name) low-rank by one recipe, at the multiply-adds of its twin under `o.rule`. */
+export async function trainLowRankRecipe(settings: ProfileSettings, data: { train: Cifar10Split; test?: Cifar10Split }, model: ModelName, o: RecipeOptions): Promise<RecipeRun> {
+  checkRecipe(o.recipe);
+  const bn = o.bn ?? "after";
+  if (bn !== "after" && (o.recipe === "hybrid" || o.recipe === "trp")) {
+    throw new Error(`The ${o.recipe} recipe decomposes a dense net whose BN follows each conv, so its pairs have BN after: bn '${bn}' applies to the paper and spectral-frobenius recipes only.`);
+  }
+  const build = (lowRank: boolean) =>
+    buildModel(model, { ...modelOptions(settings, model), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(lowRank ? { lowRank: lowRankConvs({ ...o.rule, bn } as RankRule & { bn: BnPlacement }) } : {}) });
+  if (o.recipe === "paper" || o.recipe === "spectral-frobenius") {
+    const net = build(true);
+    try {
+      if (o.recipe === "spectral-frobenius") spectralInitialize(net);
+      const run = await train(net, data, o.recipe === "spectral-frobenius" ? { ...o.train, factorDecay: "frobenius" } : o.train);
+      return { model: net, history: run.history, stopReason: run.stopReason, lowRankFrom: 1 };
+    } catch (err) {
+      net.dispose();
+      throw err;
+    }
+  }
+  const ranks = twinRanks(settings, model, o.rule);
+  const dense = build(false);
+  try {
+    if (o.recipe === "hybrid") {
+      const { optimizer, ...rest } = o.train;
+      if (typeof optimizer === "object") throw new Error("The hybrid recipe makes an optimizer per phase: give train.optimizer by name.");
+      const r = await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: o.switchEpoch, plan: { ranks } });
+      return { model: r.model, history: r.history, stopReason: r.lowRank.stopReason, lowRankFrom: o.switchEpoch + 1 };
+    }
+    const r = await trainTrp(dense, data, { ...o.train, plan: { ranks }, everySteps: o.projectEverySteps });
+    return { model: r.model, history: r.run.history, stopReason: r.run.stopReason, lowRankFrom: 1 };
+  } finally {
+    dense.dispose();
+  }
+}
