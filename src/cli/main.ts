@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
 import { runMainJob } from "../pipeline/main-job";
 import { uniqueRunId } from "../experiments/run-folders";
+import { SCRATCH_RECIPES } from "../experiments/scratch-recipes";
 import { DEFAULT_METHOD, METHOD_NAMES } from "../lowrank";
 import { MODEL_NAMES, type ModelName } from "../models";
 
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     .option("--fine-tune-epochs <n>", "fine-tuning epochs after decomposition (default: the profile's)", positiveInt)
     .option("--no-sweep", "skip the rank sweep")
     .option("--no-from-scratch", "skip training the low-rank network from scratch")
+    .addOption(new Option("--scratch-recipe <name>", "how the from-scratch network trains: paper (its own random factors, BN after), spectral-frobenius (spectral init + Frobenius decay), hybrid (dense, then Tai's closed form), trp (dense projected onto the ranks)").choices([...SCRATCH_RECIPES]).default("paper"))
     .option("--retrain", "train the baseline and the from-scratch network again even if their checkpoints are complete")
     .option("--out <dir>", "results folder (default results/<run-id>); must be new or empty unless --overwrite")
     .option("--overwrite", "clear a non-empty --out folder first")
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
     sweepSpeedups: opts.sweepSpeedups ?? profileSettings(profile).sweepSpeedups,
     sweep: opts.sweep,
     fromScratch: opts.fromScratch,
+    scratchRecipe: opts.scratchRecipe,
     retrain: Boolean(opts.retrain),
     overwrite: Boolean(opts.overwrite),
     outDir: opts.out ?? join("results", `${uniqueRunId()}-${profile}`),

@@ -9,3 +9,4 @@ export * from "./summary";
 export * from "./sweeps";
 export * from "./across-architectures";
 export * from "./from-scratch-compared";
+export * from "./scratch-recipes";

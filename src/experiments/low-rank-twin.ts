@@ -1,32 +1,42 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
-import { lowRankConvs, type RankRule } from "../lowrank";
-import { buildModel, type ModelName } from "../models";
-import { modelOptions, trainOptions, type ProfileSettings } from "../profiles";
+import type { RankRule } from "../lowrank";
+import type { ModelName } from "../models";
+import { trainOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
-import { train, type TrainResult } from "../train/train";
+import type { TrainResult } from "../train/train";
 import { checkpointPaths } from "./baseline";
+import { checkRecipe, trainLowRankRecipe, type ScratchRecipe } from "./scratch-recipes";
 
 export interface LowRankTwin {
   /** Trained; the caller disposes it. */
   model: tf.LayersModel;
-  run: TrainResult;
+  /** Every epoch of the run (a hybrid's dense epochs first). */
+  run: Pick<TrainResult, "history" | "stopReason">;
   accuracy: number;
 }
 
 export interface LowRankTwinOptions {
   /** Default "vgg-small". */
   model?: ModelName;
+  /** How the low-rank net is trained (experiments/scratch-recipes.ts). Default "paper". */
+  recipe?: ScratchRecipe;
   /** Train again even if the checkpoint holds a finished run. */
   retrain?: boolean;
   /** Default "checkpoints". */
   checkpointsRoot?: string;
 }
 
+/** Dense epochs of a hybrid run of `epochs`: the profile's switch epoch, kept inside the run. */
+export function hybridSwitchEpoch(settings: ProfileSettings, epochs: number): number {
+  if (epochs < 2) throw new Error(`The hybrid recipe needs at least 2 epochs (dense, then low-rank), got ${epochs}: raise --scratch-epochs.`);
+  return Math.min(settings.scratchCompare.switchEpoch, epochs - 1);
+}
+
 /**
  * The paper's second method: the zoo model with the rule's convs built low-rank (BN after the
- * horizontal conv, as the authors do), trained from scratch on the profile's schedule, with
- * checkpoints beside the baseline's (a finished run is loaded).
+ * horizontal conv, as the authors do), trained from scratch on the profile's schedule by `recipe`
+ * ("paper" unless asked), with checkpoints beside the baseline's (a finished run is loaded).
  */
 export async function trainLowRankTwin(
   settings: ProfileSettings,
@@ -35,18 +45,26 @@ export async function trainLowRankTwin(
   options: LowRankTwinOptions = {},
 ): Promise<LowRankTwin> {
   const modelName = options.model ?? "vgg-small";
+  const recipe = options.recipe ?? "paper";
+  checkRecipe(recipe);
   const paths = checkpointPaths(settings, modelName, options.checkpointsRoot);
-  const model = buildModel(modelName, { ...modelOptions(settings, modelName), lowRank: lowRankConvs({ ...(rule as RankRule), bn: "after" }) });
+  const train = {
+    ...trainOptions(settings, { scratch: true }),
+    checkpointDir: paths.fromScratch(rule) + (recipe === "paper" ? "" : `-${recipe}`),
+    resume: !options.retrain,
+    label: recipe === "paper" ? "from scratch" : `from scratch (${recipe})`,
+  };
+  const run = await trainLowRankRecipe(settings, data, modelName, {
+    recipe,
+    rule: rule as RankRule,
+    switchEpoch: recipe === "hybrid" ? hybridSwitchEpoch(settings, train.epochs) : 1,
+    projectEverySteps: settings.scratchCompare.projectEverySteps,
+    train,
+  });
   try {
-    const run = await train(model, data, {
-      ...trainOptions(settings, { scratch: true }),
-      checkpointDir: paths.fromScratch(rule),
-      resume: !options.retrain,
-      label: "from scratch",
-    });
-    return { model, run, accuracy: evaluate(model, data.test).accuracy };
+    return { model: run.model, run: { history: run.history, stopReason: run.stopReason }, accuracy: evaluate(run.model, data.test).accuracy };
   } catch (err) {
-    model.dispose();
+    run.model.dispose();
     throw err;
   }
 }

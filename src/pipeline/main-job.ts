@@ -5,7 +5,8 @@ import { initBackend } from "../backend/init";
 import { loadCifar10, type Cifar10 } from "../data";
 import { baselineFor } from "../experiments/baseline";
 import { decomposeAndFineTune, decompositionRows } from "../experiments/decompose-fine-tune";
-import { trainLowRankTwin } from "../experiments/low-rank-twin";
+import { hybridSwitchEpoch, trainLowRankTwin } from "../experiments/low-rank-twin";
+import { checkRecipe, type ScratchRecipe } from "../experiments/scratch-recipes";
 import type { SweepRow } from "../experiments/rank-sweep";
 import { prepareCheckpointsDir, prepareOutDir } from "../experiments/run-folders";
 import { forwardMs, trainSeconds, type SummaryRow } from "../experiments/summary";
@@ -52,6 +53,8 @@ export interface MainJobOptions {
   /** Clear a non-empty `outDir` first (otherwise a non-empty one is refused). */
   overwrite?: boolean;
   fromScratch: boolean;
+  /** How the from-scratch network is trained (experiments/scratch-recipes.ts). Default "paper". */
+  scratchRecipe?: ScratchRecipe;
   sweep: boolean;
   backend?: string;
   /** Fields replacing the profile's settings (smaller runs in tests, longer ones by hand). */
@@ -96,6 +99,8 @@ function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
     model.dispose();
   }
   if (o.fromScratch) {
+    checkRecipe(o.scratchRecipe ?? "paper");
+    if (o.scratchRecipe === "hybrid") hybridSwitchEpoch(settings, settings.scratchEpochs);
     try {
       buildModel(o.model, { ...modelOptions(settings, o.model), lowRank: lowRankConvs({ ...rule, bn: "after" }) }).dispose();
     } catch (err) {
@@ -165,12 +170,13 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     // 3. The low-rank network trained from scratch, with BN (the paper's second method).
     let scratchHistory: TrainHistoryRow[] | undefined;
     if (o.fromScratch) {
-      const twin = await trainLowRankTwin(settings, trainData, rule, { model: o.model, retrain: o.retrain, checkpointsRoot });
+      const recipe = o.scratchRecipe ?? "paper";
+      const twin = await trainLowRankTwin(settings, trainData, rule, { model: o.model, recipe, retrain: o.retrain, checkpointsRoot });
       models.push(twin.model);
       scratchHistory = twin.run.history;
       log(`low-rank from scratch accuracy ${(twin.accuracy * 100).toFixed(2)}%`);
       const twinMs = await forwardMs(twin.model, settings.measureBatchSize);
-      summary.push({ network: "low-rank from scratch (BN)", testAccuracy: twin.accuracy, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: baseMs / twinMs, params: twin.model.countParams(), epochs: twin.run.history.length, trainSeconds: trainSeconds(twin.run.history) });
+      summary.push({ network: recipe === "paper" ? "low-rank from scratch (BN)" : `low-rank from scratch (${recipe})`, testAccuracy: twin.accuracy, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: baseMs / twinMs, params: twin.model.countParams(), epochs: twin.run.history.length, trainSeconds: trainSeconds(twin.run.history) });
       csv(twin.run.history, "history-from-scratch.csv");
       csv(summary, "summary.csv");
     }

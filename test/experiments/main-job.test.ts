@@ -57,3 +57,19 @@ test("the main job writes CSVs, figures and an index.html that renders (tiny run
   assert.ok(isPng(png));
   assert.ok(greyVariance(decodePng(png)) > 100, "the screenshot is not blank");
 });
+
+test("--scratch-recipe: the from-scratch net trained by TRP is reported as such; a hybrid without room for both phases fails before any training", async () => {
+  const out = tempDir("main-job-recipe");
+  const base = {
+    profile: "quick" as const, model: "tiny-cnn" as const, speedup: 2, sweepSpeedups: [2], sweep: false, fromScratch: true,
+    checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+  };
+  const overrides = { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50 };
+  const { summary } = await runMainJob({ ...base, outDir: join(out, "trp"), scratchRecipe: "trp", overrides });
+  const row = summary.find((r) => r.network === "low-rank from scratch (trp)");
+  assert.ok(row && row.testAccuracy > 0.1, JSON.stringify(summary));
+  assert.ok(existsSync(join(out, "checkpoints", "tiny-cnn-quick", "from-scratch-2x-trp")));
+  const started = Date.now();
+  await assert.rejects(() => runMainJob({ ...base, outDir: join(out, "hybrid"), scratchRecipe: "hybrid", overrides }), /hybrid recipe needs at least 2 epochs .* raise --scratch-epochs/);
+  assert.ok(Date.now() - started < 10_000, "refused before training");
+});
