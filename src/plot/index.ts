@@ -19,3 +19,4 @@ export * from "./decomposition-steps";
 export * from "./fine-tune-stages";
 export * from "./methods";
 export * from "./architectures";
+export * from "./scratch-curves";
