@@ -14,21 +14,13 @@ import {
   type HostKernel,
 } from "../../src/lowrank";
 import { tinyCnn, vggSmall } from "../../src/models";
+import { maxRelativeDifference as maxRel } from "../train/fixtures";
 
 before(async () => {
   await initBackend(undefined, { quiet: true });
 });
 
 const kernelOf = (v: tf.LayerVariable): HostKernel => ({ data: v.read().dataSync() as Float32Array, shape: v.shape as [number, number, number, number] });
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-};
 
 test("spectral initialisation: at full rank V·H is exactly the dense kernel the layer's initializer draws; below it, Eckart–Young's share", () => {
   const input = tf.input({ shape: [8, 8, 5] });

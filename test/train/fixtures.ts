@@ -35,3 +35,14 @@ export function historyRow(epoch: number, trainLoss: number, testAccuracy?: numb
     lr: 0.1,
   };
 }
+
+/** max |a − b| over max |b|: the relative difference of two flat arrays (b the reference). */
+export function maxRelativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return diff / scale;
+}

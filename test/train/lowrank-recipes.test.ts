@@ -10,7 +10,7 @@ import { trainHybrid } from "../../src/train/hybrid";
 import { learningRateAt } from "../../src/train/lr-schedule";
 import { train } from "../../src/train/train";
 import { trainTrp } from "../../src/train/trained-rank-pruning";
-import { CIFAR10_DIR, tempDir } from "./fixtures";
+import { CIFAR10_DIR, maxRelativeDifference as maxRel, tempDir } from "./fixtures";
 
 let data: Cifar10;
 before(async () => {
@@ -23,15 +23,6 @@ before(async () => {
 });
 after(() => data?.dispose());
 
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / scale;
-};
 
 test("Frobenius decay: ‖V·H‖²_F from the Gram matrices equals the rebuilt kernel's norm, and its gradient matches finite differences of ½‖V·H‖²_F", () => {
   const [kh, kw, C, K, N] = [3, 3, 4, 3, 5];
