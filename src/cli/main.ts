@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     .option("--fine-tune-epochs <n>", "fine-tuning epochs after decomposition (default: the profile's)", positiveInt)
     .option("--no-sweep", "skip the rank sweep")
     .option("--no-from-scratch", "skip training the low-rank network from scratch")
-    .addOption(new Option("--scratch-recipe <name>", "how the from-scratch network trains: paper (its own random factors, BN after), spectral-frobenius (spectral init + Frobenius decay), hybrid (dense, then Tai's closed form), trp (dense projected onto the ranks)").choices([...SCRATCH_RECIPES]).default("paper"))
+    .addOption(new Option("--scratch-recipe <name>", "how the from-scratch network trains: paper (its own random factors, BN after), spectral-frobenius (spectral init + Frobenius decay), hybrid (dense, then Tai's closed form), trp (dense projected onto the ranks), cuttlefish (dense until stable ranks settle, then ranks from them)").choices([...SCRATCH_RECIPES]).default("paper"))
     .option("--retrain", "train the baseline and the from-scratch network again even if their checkpoints are complete")
     .option("--out <dir>", "results folder (default results/<run-id>); must be new or empty unless --overwrite")
     .option("--overwrite", "clear a non-empty --out folder first")

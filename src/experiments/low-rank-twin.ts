@@ -27,10 +27,13 @@ export interface LowRankTwinOptions {
   checkpointsRoot?: string;
 }
 
-/** Dense epochs of a hybrid run of `epochs`: the profile's switch epoch, kept inside the run. */
-export function hybridSwitchEpoch(settings: ProfileSettings, epochs: number): number {
-  if (epochs < 2) throw new Error(`The hybrid recipe needs at least 2 epochs (dense, then low-rank), got ${epochs}: raise --scratch-epochs.`);
-  return Math.min(settings.scratchCompare.switchEpoch, epochs - 1);
+/**
+ * Dense epochs before a hybrid's switch in a run of `epochs`: the profile's switch epoch, kept inside the
+ * run; cuttlefish switches by itself, at the last epoch that leaves a low-rank one at the latest.
+ */
+export function hybridSwitchEpoch(settings: ProfileSettings, epochs: number, recipe: "hybrid" | "cuttlefish" = "hybrid"): number {
+  if (epochs < 2) throw new Error(`The ${recipe} recipe needs at least 2 epochs (dense, then low-rank), got ${epochs}: raise --scratch-epochs.`);
+  return recipe === "cuttlefish" ? epochs - 1 : Math.min(settings.scratchCompare.switchEpoch, epochs - 1);
 }
 
 /**
@@ -57,7 +60,7 @@ export async function trainLowRankTwin(
   const run = await trainLowRankRecipe(settings, data, modelName, {
     recipe,
     rule: rule as RankRule,
-    switchEpoch: recipe === "hybrid" ? hybridSwitchEpoch(settings, train.epochs) : 1,
+    switchEpoch: recipe === "hybrid" || recipe === "cuttlefish" ? hybridSwitchEpoch(settings, train.epochs, recipe) : 1,
     projectEverySteps: settings.scratchCompare.projectEverySteps,
     train,
   });

@@ -14,9 +14,11 @@ import { trainTrp } from "../train/trained-rank-pruning";
  * - `paper`: the low-rank twin trained from its own random factors, BN after the pair (Tai et al.);
  * - `spectral-frobenius`: the same twin with spectral initialisation and Frobenius decay (Khodak et al. 2021);
  * - `hybrid`: dense for `switchEpoch` epochs, then Tai's closed form and low-rank training (Pufferfish);
- * - `trp`: dense training projected onto the ranks every few steps, decomposed at the end (Trained Rank Pruning).
+ * - `trp`: dense training projected onto the ranks every few steps, decomposed at the end (Trained Rank Pruning);
+ * - `cuttlefish`: a hybrid that switches once the convs' stable ranks settle and takes its ranks from them
+ *   (Cuttlefish) — the only recipe whose ranks, and so multiply-adds, are not the twin's.
  */
-export const SCRATCH_RECIPES = ["paper", "spectral-frobenius", "hybrid", "trp"] as const;
+export const SCRATCH_RECIPES = ["paper", "spectral-frobenius", "hybrid", "trp", "cuttlefish"] as const;
 export type ScratchRecipe = (typeof SCRATCH_RECIPES)[number];
 
 export function checkRecipe(recipe: string): asserts recipe is ScratchRecipe {
@@ -30,7 +32,7 @@ export interface RecipeOptions {
   /** BN inside the pair: "after" (default, the authors') or "between" (paper and spectral-frobenius only). */
   bn?: BnPlacement;
   seed?: number;
-  /** Dense epochs before a hybrid's switch (1 ≤ switchEpoch < train.epochs). */
+  /** Dense epochs before a hybrid's switch (1 ≤ switchEpoch < train.epochs); cuttlefish's latest switch. */
   switchEpoch: number;
   /** Steps between TRP's projections. */
   projectEverySteps: number;
@@ -62,7 +64,7 @@ export function twinRanks(settings: ProfileSettings, model: ModelName, rule: Ran
 export async function trainLowRankRecipe(settings: ProfileSettings, data: { train: Cifar10Split; test?: Cifar10Split }, model: ModelName, o: RecipeOptions): Promise<RecipeRun> {
   checkRecipe(o.recipe);
   const bn = o.bn ?? "after";
-  if (bn !== "after" && (o.recipe === "hybrid" || o.recipe === "trp")) {
+  if (bn !== "after" && (o.recipe === "hybrid" || o.recipe === "trp" || o.recipe === "cuttlefish")) {
     throw new Error(`The ${o.recipe} recipe decomposes a dense net whose BN follows each conv, so its pairs have BN after: bn '${bn}' applies to the paper and spectral-frobenius recipes only.`);
   }
   const build = (lowRank: boolean) =>
@@ -81,11 +83,14 @@ export async function trainLowRankRecipe(settings: ProfileSettings, data: { trai
   const ranks = twinRanks(settings, model, o.rule);
   const dense = build(false);
   try {
-    if (o.recipe === "hybrid") {
+    if (o.recipe === "hybrid" || o.recipe === "cuttlefish") {
       const { optimizer, ...rest } = o.train;
-      if (typeof optimizer === "object") throw new Error("The hybrid recipe makes an optimizer per phase: give train.optimizer by name.");
-      const r = await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: o.switchEpoch, plan: { ranks } });
-      return { model: r.model, history: r.history, stopReason: r.lowRank.stopReason, lowRankFrom: o.switchEpoch + 1 };
+      if (typeof optimizer === "object") throw new Error(`The ${o.recipe} recipe makes an optimizer per phase: give train.optimizer by name.`);
+      const r =
+        o.recipe === "hybrid"
+          ? await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: o.switchEpoch, plan: { ranks } })
+          : await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: "auto", autoSwitch: { maxEpoch: o.switchEpoch }, plan: "stable-rank" });
+      return { model: r.model, history: r.history, stopReason: r.lowRank.stopReason, lowRankFrom: r.switchedAt + 1 };
     }
     const r = await trainTrp(dense, data, { ...o.train, plan: { ranks }, everySteps: o.projectEverySteps });
     return { model: r.model, history: r.run.history, stopReason: r.run.stopReason, lowRankFrom: 1 };

@@ -13,6 +13,7 @@ export * from "./cost";
 export * from "./factorization";
 export * from "./methods";
 export * from "./rank-selection";
+export * from "./stable-rank";
 export * from "./rank-allocation";
 export * from "./vbmf";
 export * from "./plan";

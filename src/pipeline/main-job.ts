@@ -100,7 +100,7 @@ function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
   }
   if (o.fromScratch) {
     checkRecipe(o.scratchRecipe ?? "paper");
-    if (o.scratchRecipe === "hybrid") hybridSwitchEpoch(settings, settings.scratchEpochs);
+    if (o.scratchRecipe === "hybrid" || o.scratchRecipe === "cuttlefish") hybridSwitchEpoch(settings, settings.scratchEpochs, o.scratchRecipe);
     try {
       buildModel(o.model, { ...modelOptions(settings, o.model), lowRank: lowRankConvs({ ...rule, bn: "after" }) }).dispose();
     } catch (err) {

@@ -86,7 +86,7 @@ export interface TrainOptions {
   resume?: boolean;
   /** Epoch checkpoints kept on disk. Default 1. */
   keepCheckpoints?: number;
-  /** Stop after this epoch (1-based) as if killed: for staged runs and resume tests. */
+  /** Stop after this epoch (1-based) as if killed: for staged runs and resume tests. A run resumed past it trains nothing. */
   stopAfterEpoch?: number;
   /** Abort between steps; the partial epoch is discarded (resume restarts it). */
   signal?: AbortSignal;

@@ -201,6 +201,7 @@ async function runEpochs(
   }
   // A run that had stopped early is complete: resuming it must not train past its stop.
   if (o.patience !== undefined && history.length > 0 && sinceBest >= o.patience) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
+  if (o.stopAfterEpoch !== undefined && o.stopAfterEpoch < startEpoch) return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
 
   for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
     if (o.signal?.aborted) return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };

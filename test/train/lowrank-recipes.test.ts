@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
 import { initBackend } from "../../src/backend/init";
-import { LowRankConv2D, lowRankConvs, reconstructKernel, spectralInitialize } from "../../src/lowrank";
+import { convSpecOfLayer, LowRankConv2D, lowRankConvs, reconstructKernel, spectralInitialize, theoreticalSpeedup } from "../../src/lowrank";
 import { tinyCnn, vggSmall } from "../../src/models";
 import { decaySum, factorProductSquaredNorm } from "../../src/train/frobenius-decay";
 import { trainHybrid } from "../../src/train/hybrid";
@@ -175,4 +175,40 @@ test("TRP: trains dense while projecting, then decomposes into a net that predic
   r.model.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensors left behind");
   model.dispose();
+});
+
+test("hybrid, automatic switch (Cuttlefish): switches once stable ranks settle, ranks from them; a resumed run decides alike and trains nothing more", async () => {
+  const o = { epochs: 4, batchSize: 64, learningRate: 0.05, progress: "none" as const };
+  // A loose tolerance is met at the first epoch that has one before it.
+  const loose = vggSmall({ widths: [8, 16, 16], seed: 8 });
+  const first = loose.layers.find((l) => l.getClassName() === "Conv2D")!.name;
+  const dir = tempDir("hybrid-auto");
+  const r = await trainHybrid(loose, data, { ...o, switchEpoch: "auto", autoSwitch: { tolerance: 10 }, plan: "stable-rank", keepDense: [first], checkpointDir: dir });
+  assert.equal(r.switchedAt, 2);
+  assert.deepEqual(r.history.map((h) => h.epoch), [1, 2, 3, 4]);
+  const sr = r.stableRanks!;
+  assert.ok(!(first in sr.atInit) && !(first in r.ranks), "the first conv stays dense and untracked");
+  // Every tracked conv: its scaled stable rank, factored at it when the pair is cheaper, else left dense.
+  for (const layer of Object.keys(sr.atInit)) {
+    const conv = loose.getLayer(layer);
+    const [kh, kw, C, N] = conv.getWeights()[0].shape;
+    const fullRank = Math.min(kh * C, kw * N);
+    const want = Math.min(fullRank, Math.max(1, Math.round((sr.byEpoch[1].stableRanks[layer] * fullRank) / sr.atInit[layer])));
+    const cheaper = theoreticalSpeedup(convSpecOfLayer(conv), want) > 1;
+    assert.equal(r.ranks[layer], cheaper ? want : undefined, `${layer}: scaled stable rank ${want}, ${cheaper ? "factored" : "left dense"}`);
+  }
+  const pairs = r.model.layers.filter((l): l is LowRankConv2D => l instanceof LowRankConv2D);
+  assert.deepEqual(Object.fromEntries(pairs.map((l) => [l.name, l.rank])), r.ranks);
+  const steps: number[] = [];
+  const again = vggSmall({ widths: [8, 16, 16], seed: 8 });
+  const r2 = await trainHybrid(again, data, { ...o, switchEpoch: "auto", autoSwitch: { tolerance: 10 }, plan: "stable-rank", keepDense: [first], checkpointDir: dir, resume: true, onStep: (s) => steps.push(s.step) });
+  assert.equal(steps.length, 0);
+  assert.equal(r2.switchedAt, 2);
+  assert.deepEqual(r2.ranks, r.ranks);
+  // A tolerance nothing meets switches at the latest epoch allowed.
+  const strict = vggSmall({ widths: [8, 16, 16], seed: 8 });
+  const r3 = await trainHybrid(strict, data, { ...o, switchEpoch: "auto", autoSwitch: { tolerance: 1e-12, maxEpoch: 3 }, plan: { speedup: 2 } });
+  assert.equal(r3.switchedAt, 3);
+  assert.equal(r3.history.length, 4);
+  for (const m of [loose, again, strict, r.model, r2.model, r3.model]) m.dispose();
 });
