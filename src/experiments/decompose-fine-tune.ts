@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
-import { scalarRank, type LayerDecompositionReport, type RankRule } from "../lowrank";
+import { rankLabel, type LayerDecompositionReport, type RankRule } from "../lowrank";
 import { fineTuneOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
@@ -49,8 +49,9 @@ export async function decomposeAndFineTune(
 export interface DecompositionRow {
   layer: string;
   kernel: string;
-  rank: number;
-  maxRank: number;
+  /** One number, or "R1×R2" for a method with two ranks (tucker2). */
+  rank: number | string;
+  maxRank: number | string;
   relativeError: number;
   theoreticalSpeedup: number;
   measuredSpeedup?: number;
@@ -58,12 +59,12 @@ export interface DecompositionRow {
 
 export function decompositionRows(layers: readonly LayerDecompositionReport[], perLayer: readonly SweepRow[] = []): DecompositionRow[] {
   return layers.map((l) => {
-    const rank = scalarRank(l.rank, "the decomposition table");
+    const rank = rankLabel(l.rank);
     return {
       layer: l.name,
       kernel: l.kernelShape.join("×"),
       rank,
-      maxRank: scalarRank(l.maxRank, "the decomposition table"),
+      maxRank: rankLabel(l.maxRank),
       relativeError: l.relativeError,
       theoreticalSpeedup: l.theoreticalSpeedup,
       measuredSpeedup: perLayer.find((r) => r.layer === l.name && r.rank === rank)?.measuredSpeedup,

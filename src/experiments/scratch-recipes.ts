@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
-import { LowRankConv2D, lowRankConvs, spectralInitialize, type BnPlacement, type RankRule } from "../lowrank";
+import { builderForLayer, lowRankConvs, planMethod, spectralInitialize, type BnPlacement, type Rank, type RankRule } from "../lowrank";
 import { buildModel, type ModelName } from "../models";
 import { modelOptions, type ProfileSettings } from "../profiles";
 import type { TrainHistoryRow } from "../train/history";
@@ -29,7 +29,7 @@ export interface RecipeOptions {
   recipe: ScratchRecipe;
   /** The twin's rank rule (e.g. { speedup: 2 }); every recipe ends with the ranks this twin has, so multiply-adds match. */
   rule: RankRule;
-  /** BN inside the pair: "after" (default, the authors') or "between" (paper and spectral-frobenius only). */
+  /** BN inside the pair: "after" (the authors', the default for tai) or "between" (paper and spectral-frobenius only). */
   bn?: BnPlacement;
   seed?: number;
   /** Dense epochs before a hybrid's switch (1 ≤ switchEpoch < train.epochs); cuttlefish's latest switch. */
@@ -51,10 +51,13 @@ export interface RecipeRun {
 }
 
 /** The ranks of `model`'s low-rank twin under `rule`, by layer name: what every recipe ends with. */
-export function twinRanks(settings: ProfileSettings, model: ModelName, rule: RankRule): Record<string, number> {
+export function twinRanks(settings: ProfileSettings, model: ModelName, rule: RankRule): Record<string, Rank> {
   const twin = buildModel(model, { ...modelOptions(settings, model), lowRank: lowRankConvs(rule) });
   try {
-    return Object.fromEntries(twin.layers.filter((l): l is LowRankConv2D => l instanceof LowRankConv2D).map((l) => [l.name, l.rank]));
+    return Object.fromEntries(twin.layers.flatMap((l) => {
+      const builder = builderForLayer(l);
+      return builder ? [[l.name, builder.rankOf(l)]] : [];
+    }));
   } finally {
     twin.dispose();
   }
@@ -63,12 +66,16 @@ export function twinRanks(settings: ProfileSettings, model: ModelName, rule: Ran
 /** Train `model` (a zoo name) low-rank by one recipe, at the multiply-adds of its twin under `o.rule`. */
 export async function trainLowRankRecipe(settings: ProfileSettings, data: { train: Cifar10Split; test?: Cifar10Split }, model: ModelName, o: RecipeOptions): Promise<RecipeRun> {
   checkRecipe(o.recipe);
-  const bn = o.bn ?? "after";
-  if (bn !== "after" && (o.recipe === "hybrid" || o.recipe === "trp" || o.recipe === "cuttlefish")) {
+  const bn = o.bn;
+  if (bn !== undefined && bn !== "after" && (o.recipe === "hybrid" || o.recipe === "trp" || o.recipe === "cuttlefish")) {
     throw new Error(`The ${o.recipe} recipe decomposes a dense net whose BN follows each conv, so its pairs have BN after: bn '${bn}' applies to the paper and spectral-frobenius recipes only.`);
   }
+  const method = planMethod(o.rule).name;
+  if (method !== "tai" && o.recipe !== "paper" && o.recipe !== "hybrid") {
+    throw new Error(`The ${o.recipe} recipe works on Tai's vertical/horizontal pairs, not ${method} layers: use method tai, or the paper or hybrid recipe.`);
+  }
   const build = (lowRank: boolean) =>
-    buildModel(model, { ...modelOptions(settings, model), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(lowRank ? { lowRank: lowRankConvs({ ...o.rule, bn } as RankRule & { bn: BnPlacement }) } : {}) });
+    buildModel(model, { ...modelOptions(settings, model), ...(o.seed !== undefined ? { seed: o.seed } : {}), ...(lowRank ? { lowRank: lowRankConvs({ ...o.rule, ...(bn ? { bn } : {}) } as RankRule & { bn?: BnPlacement }) } : {}) });
   if (o.recipe === "paper" || o.recipe === "spectral-frobenius") {
     const net = build(true);
     try {
@@ -88,7 +95,7 @@ export async function trainLowRankRecipe(settings: ProfileSettings, data: { trai
       if (typeof optimizer === "object") throw new Error(`The ${o.recipe} recipe makes an optimizer per phase: give train.optimizer by name.`);
       const r =
         o.recipe === "hybrid"
-          ? await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: o.switchEpoch, plan: { ranks } })
+          ? await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: o.switchEpoch, plan: { ranks, method } })
           : await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: "auto", autoSwitch: { maxEpoch: o.switchEpoch }, plan: "stable-rank" });
       return { model: r.model, history: r.history, stopReason: r.lowRank.stopReason, lowRankFrom: r.switchedAt + 1 };
     }

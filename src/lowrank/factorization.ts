@@ -55,3 +55,8 @@ export function scalarRank(rank: Rank, where: string): number {
   if (typeof rank === "number") return rank;
   throw new Error(`${where} takes methods with one rank; got the rank tuple [${rank.join(", ")}].`);
 }
+
+/** A rank for tables: the number itself, or "R1×R2" for a tuple. */
+export function rankLabel(rank: Rank): number | string {
+  return typeof rank === "number" ? rank : rank.join("×");
+}

@@ -7,7 +7,7 @@ import type { KernelSize } from "./rank-bounds";
 /**
  * A conv factory for the zoo (`vggSmall({ lowRank: lowRankConvs(plan) })`) that builds the plan's
  * d×d convs as the method's layers (tai: LowRankConv2D) with fresh weights, for training from scratch.
- * `bn` defaults to "after", as in the authors' released low-rank models: the pair's own BN takes the
+ * `bn` defaults to "after" (for methods whose layers hold a BN; else "none"), as in the authors' released low-rank models: the pair's own BN takes the
  * place of the architecture's BN after that conv (and adds one where it has none: BN is what lets
  * low-rank nets train from scratch); with "between" or "none" the architecture's BN stays after the
  * pair, so "between" puts a BN after both V and H. Rules that read trained weights (energy) do not apply.
@@ -19,7 +19,7 @@ export function lowRankConvs(plan: DecompositionPlan): ConvFactory {
   }
   const method = planMethod(plan);
   const builder = layerBuilder(method);
-  const bn = plan.bn ?? "after";
+  const bn = plan.bn ?? (builder.batchNorms.includes("after") ? "after" : "none");
   const named = namedLayers(plan);
   return {
     build(r: ConvRequest) {

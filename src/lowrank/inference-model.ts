@@ -3,11 +3,13 @@
  * into the conv before it, and a ReLU after a conv fused into it. Inference then runs one fused conv
  * kernel (conv + bias + ReLU) where the trained model runs conv, BN and activation as three passes over
  * each feature map; TensorFlow's own graph mode folds BN the same way. A V/H pair (LowRankConv2D)
- * becomes two plain Conv2D layers — `${name}_vertical` (kh×1) and `${name}` (1×kw) — so the result
+ * becomes two plain Conv2D layers — `${name}_vertical` (kh×1) and `${name}` (1×kw) — and a Tucker-2
+ * layer three — `${name}_first` (1×1), `${name}_core` (kh×kw) and `${name}` (1×1) — so the result
  * needs no project code to load (`model.save` → `tf.loadLayersModel` in plain TF.js).
  */
 import * as tf from "@tensorflow/tfjs";
 import { LowRankConv2D } from "./lowrank-conv2d";
+import { Tucker2Conv2D } from "./tucker2-conv2d";
 import { rebuildFromConfig } from "./rebuild-model";
 
 type ConfigDict = tf.serialization.ConfigDict;
@@ -46,7 +48,7 @@ export interface InferenceModelReport {
   foldedBatchNorms: string[];
   /** ReLU layers fused into the conv before them. */
   fusedActivations: string[];
-  /** V/H pairs written as two standard Conv2D layers. */
+  /** V/H pairs and Tucker-2 layers written as standard Conv2D layers (two or three). */
   splitPairs: string[];
 }
 
@@ -191,8 +193,9 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
   for (const entry of [...graph.entries]) {
     const name = graph.nameOf(entry);
     const isPair = entry.className === LowRankConv2D.className;
+    const isTucker = entry.className === Tucker2Conv2D.className;
     const isConv = entry.className === "Conv2D" && (entry.config.dataFormat ?? "channelsLast") === "channelsLast";
-    if (!(isPair || isConv) || !graph.canRewrite(entry)) continue;
+    if (!(isPair || isTucker || isConv) || !graph.canRewrite(entry)) continue;
     const layer = model.getLayer(name);
     const w = weightsByName(layer);
     const c = entry.config;
@@ -217,6 +220,21 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
       entry.className = "Conv2D";
       entry.config = { name, filters: N, kernelSize: [1, kw], strides: [1, sW], padding: pair.padding, activation, useBias: true };
       report.splitPairs.push(name);
+    } else if (isTucker) {
+      const t = layer as Tucker2Conv2D;
+      const [r1, r2] = t.rank;
+      const N = t.filters;
+      const C = w.get("first_kernel")!.length / r1;
+      const [firstName, coreName] = [`${name}_first`, `${name}_core`];
+      for (const n of [firstName, coreName]) if (model.layers.some((l) => l.name === n)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${n}' already exists.`);
+      graph.insertBefore(name, convEntry(graph, firstName, { filters: r1, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation: "linear", useBias: false, batchInputShape: c.batchInputShape }, layer.trainable));
+      convWeights.set(firstName, { kernel: Float32Array.from(w.get("first_kernel")!), shape: [1, 1, C, r1], bias: new Float32Array(0) });
+      graph.insertBefore(name, convEntry(graph, coreName, { filters: r2, kernelSize: [...t.kernelSize], strides: [...t.strides], padding: t.padding, activation: "linear", useBias: false }, layer.trainable));
+      convWeights.set(coreName, { kernel: Float32Array.from(w.get("core_kernel")!), shape: [...t.kernelSize, r1, r2], bias: new Float32Array(0) });
+      conv = { kernel: Float32Array.from(w.get("last_kernel")!), shape: [1, 1, r2, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(N)) };
+      entry.className = "Conv2D";
+      entry.config = { name, filters: N, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation, useBias: true };
+      report.splitPairs.push(name);
     } else {
       const kernel = w.get("kernel")!;
       const shape = layer.weights.find((v) => weightName(v) === "kernel")!.shape as number[];
@@ -237,7 +255,7 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
     }
     const folded = conv.bias.some((b) => b !== 0) || c.useBias === true;
     entry.config = { ...entry.config, name, activation, useBias: folded };
-    if (isPair) entry.config = convEntry(graph, name, entry.config, layer.trainable).config;
+    if (isPair || isTucker) entry.config = convEntry(graph, name, entry.config, layer.trainable).config;
     if (!folded) conv.bias = new Float32Array(0);
     convWeights.set(name, conv);
   }

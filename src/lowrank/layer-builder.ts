@@ -5,7 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorization";
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
-import { jaderberg, tai } from "./methods";
+import { jaderberg, tai, tucker2 } from "./methods";
+import { setTucker2Weights, Tucker2Conv2D } from "./tucker2-conv2d";
 import type { BnPlacement } from "./plan";
 
 type LayerConfig = tf.serialization.ConfigDict;
@@ -28,6 +29,8 @@ export interface LayerBuilder {
   method: FactorizationMethod;
   /** Classes of the layers it builds: cost counting and "already decomposed" checks know them by these. */
   classNames: readonly string[];
+  /** The BN placements its layers can hold (plan.bn); "none" always. */
+  batchNorms: readonly BnPlacement[];
   /** Keras config of the layer replacing a Conv2D (same name, hence the same inbound connections). */
   replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement): { className: string; config: LayerConfig };
   /** Load the factors (and the original bias) into a built replacement: predictions equal W̃'s conv. */
@@ -41,6 +44,7 @@ export interface LayerBuilder {
 const taiLayers: LayerBuilder = {
   method: tai,
   classNames: [LowRankConv2D.className],
+  batchNorms: ["none", "between", "after"],
   replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement) {
     const config: LayerConfig = {
       name: conv.name,
@@ -78,8 +82,47 @@ const taiLayers: LayerBuilder = {
   },
 };
 
+const tucker2Layers: LayerBuilder = {
+  method: tucker2,
+  classNames: [Tucker2Conv2D.className],
+  batchNorms: ["none"],
+  replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement) {
+    if (bn !== "none") throw new Error(`tucker2 layers have no batch norm of their own (bn '${bn}'): use bn 'none' — a BN after the conv stays where it is.`);
+    const config: LayerConfig = {
+      name: conv.name,
+      trainable: conv.trainable,
+      filters: conv.filters,
+      kernelSize: conv.kernelSize,
+      rank: [...(rank as readonly number[])],
+      strides: conv.strides,
+      padding: conv.padding,
+      useBias: conv.useBias,
+      activation: conv.activation,
+      kernelInitializer: conv.kernelInitializer,
+      biasInitializer: conv.biasInitializer,
+    };
+    if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
+    if (conv.dtype != null) config.dtype = conv.dtype;
+    return { className: Tucker2Conv2D.className, config };
+  },
+  setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
+    const { first, core, last } = factored.factors;
+    setTucker2Weights(layer as Tucker2Conv2D, { first, core, last }, bias);
+  },
+  createLayer(c: FreshConvConfig): tf.layers.Layer {
+    if (c.bn !== "none") throw new Error(`tucker2 layers have no batch norm of their own (bn '${c.bn}'): build with bn 'none' — the architecture's BN after the conv stays.`);
+    const { bn: _bn, bnMomentum: _m, ...rest } = c;
+    return new Tucker2Conv2D({ ...rest, rank: [...(c.rank as readonly number[])] as [number, number] });
+  },
+  rankOf(layer: tf.layers.Layer): Rank {
+    const rank = (layer.getConfig() as Record<string, unknown>).rank;
+    if (!Array.isArray(rank) || rank.length !== 2) throw new Error(`Layer '${layer.name}' (${layer.getClassName()}) has no valid [R1, R2] 'rank' in its config (got ${JSON.stringify(rank)}).`);
+    return rank as [number, number];
+  },
+};
+
 /** Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, so it builds the same layer. */
-export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg } };
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, tucker2: tucker2Layers };
 
 /** The builder of `method`. */
 export function layerBuilder(method: FactorizationMethod): LayerBuilder {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { DecompositionRow } from "../experiments/decompose-fine-tune";
 import type { SweepRow } from "../experiments/rank-sweep";
 import type { SummaryRow } from "../experiments/summary";
-import { decomposeKernel, kernelOfLayer, reconstructKernel, scalarRank, type LayerDecompositionReport } from "../lowrank";
+import { decomposeKernel, kernelOfLayer, reconstructKernel, type LayerDecompositionReport } from "../lowrank";
 import { accuracyVsRankFigure } from "../plot/accuracy-rank";
 import { filterGridFigure } from "../plot/filters";
 import { accuracyVsSpeedupFigure } from "../plot/pareto";
@@ -40,19 +40,24 @@ export interface MainReportInput {
 /** The figures of the main job's report, from its rows. */
 export function mainFigures(input: Pick<MainReportInput, "baseline" | "layers" | "perLayer" | "whole" | "runs" | "baselineAccuracy">): NamedFigure[] {
   const first = input.layers[0];
-  const rank = scalarRank(first.rank, "the filters figure");
-  const original = kernelOfLayer(input.baseline.getLayer(first.name));
-  const vh = decomposeKernel(original, rank);
-  const recon = reconstructKernel(vh.vertical, vh.horizontal);
-  const figures: NamedFigure[] = [
-    { basename: "spectra", title: "Singular-value spectra", figure: spectrumFigure(input.layers.map((l) => ({ layer: l.name, singularValues: l.singularValues ?? [] }))) },
-    { basename: "training-curves", title: "Training curves", figure: trainingCurvesFigure(input.runs) },
-    {
+  const figures: NamedFigure[] = [];
+  // Methods with a spectrum (tai, jaderberg) show it; Tucker-2 has none.
+  if (input.layers.every((l) => l.singularValues?.length)) {
+    figures.push({ basename: "spectra", title: "Singular-value spectra", figure: spectrumFigure(input.layers.map((l) => ({ layer: l.name, singularValues: l.singularValues ?? [] }))) });
+  }
+  figures.push({ basename: "training-curves", title: "Training curves", figure: trainingCurvesFigure(input.runs) });
+  // The first layer's filters against their rank-K vertical/horizontal approximation (one-rank methods).
+  if (typeof first.rank === "number") {
+    const rank = first.rank;
+    const original = kernelOfLayer(input.baseline.getLayer(first.name));
+    const vh = decomposeKernel(original, rank);
+    const recon = reconstructKernel(vh.vertical, vh.horizontal);
+    figures.push({
       basename: "filters",
       title: `Filters of ${first.name}: original vs rank ${rank}`,
       figure: filterGridFigure({ layer: first.name, rank, original: { shape: original.shape, values: original.data }, reconstructed: { shape: recon.shape, values: recon.data } }),
-    },
-  ];
+    });
+  }
   if (input.perLayer.length) {
     figures.push(
       { basename: "reconstruction-error", title: "Relative reconstruction error vs rank", figure: reconstructionErrorFigure(input.perLayer) },

@@ -69,7 +69,22 @@ test("--scratch-recipe: the from-scratch net trained by TRP is reported as such;
   const row = summary.find((r) => r.network === "low-rank from scratch (trp)");
   assert.ok(row && row.testAccuracy > 0.1, JSON.stringify(summary));
   assert.ok(existsSync(join(out, "checkpoints", "tiny-cnn-quick", "from-scratch-2x-trp")));
-  const started = Date.now();
-  await assert.rejects(() => runMainJob({ ...base, outDir: join(out, "hybrid"), scratchRecipe: "hybrid", overrides }), /hybrid recipe needs at least 2 epochs .* raise --scratch-epochs/);
-  assert.ok(Date.now() - started < 10_000, "refused before training");
+  const fresh = join(out, "checkpoints-hybrid");
+  await assert.rejects(() => runMainJob({ ...base, checkpointsDir: fresh, outDir: join(out, "hybrid"), scratchRecipe: "hybrid", overrides }), /hybrid recipe needs at least 2 epochs .* raise --scratch-epochs/);
+  assert.ok(!existsSync(join(fresh, "tiny-cnn-quick", "training")), "refused before the baseline trained");
+});
+
+test("--method tucker2: decomposes, fine-tunes, trains its twin from scratch (BN stays after the layer) and reports ranks as R1×R2; the rank sweeps refuse it up front", async () => {
+  const out = tempDir("main-job-tucker2");
+  const base = {
+    profile: "quick" as const, model: "tiny-cnn" as const, speedup: 2, sweepSpeedups: [2], method: "tucker2", fromScratch: true,
+    checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50 },
+  };
+  await assert.rejects(() => runMainJob({ ...base, sweep: true, outDir: join(out, "sweep") }), /--method tucker2 has two ranks per layer.*--no-sweep/);
+  const { summary } = await runMainJob({ ...base, sweep: false, outDir: join(out, "run") });
+  assert.deepEqual(summary.map((r) => r.network), ["baseline", "decomposed (no fine-tune)", "decomposed + fine-tuned", "low-rank from scratch (BN)"]);
+  const rows = (await readCsvRows(join(out, "run", "decomposition.csv"))) as { rank: unknown }[];
+  assert.ok(rows.length > 0 && rows.every((r) => /^\d+×\d+$/.test(String(r.rank))), JSON.stringify(rows));
+  assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /Tucker2Conv2D|BatchNormalization/);
 });
