@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorization";
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
-import { jaderberg, tai, tucker2 } from "./methods";
+import { jaderberg, pointwiseSvd, tai, tucker2 } from "./methods";
 import { setTucker2Weights, Tucker2Conv2D } from "./tucker2-conv2d";
 import type { BnPlacement } from "./plan";
 
@@ -121,8 +121,11 @@ const tucker2Layers: LayerBuilder = {
   },
 };
 
-/** Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, so it builds the same layer. */
-export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, tucker2: tucker2Layers };
+/**
+ * Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, and svd's two 1×1
+ * convs are Tai's pair with 1×1 taps, so both build the same layer.
+ */
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, svd: { ...taiLayers, method: pointwiseSvd }, tucker2: tucker2Layers };
 
 /** The builder of `method`. */
 export function layerBuilder(method: FactorizationMethod): LayerBuilder {
