@@ -6,8 +6,10 @@ import {
   eligibleConvLayers,
   factorizationMethod,
   fitVerticalHorizontal,
+  convCost,
   kernelOfLayer,
   rankForSpeedup,
+  rankLabel,
   RankUnreachableError,
   type FitIteration,
   type RankRule,
@@ -65,6 +67,54 @@ export function reconstructionByMethod(model: tf.LayersModel, methods: readonly 
           relError: f.energy > 0 ? Math.sqrt(f.residual / f.energy) : 0,
           seconds,
           ...(f.fit ? { iterations: f.fit.iterations, converged: f.fit.converged } : {}),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** One layer factored by one method at the rank that method reaches a speed-up target with. */
+export interface EqualCostRow {
+  layer: string;
+  speedup: number;
+  method: string;
+  /** One number, or "R1×R2" (tucker2). */
+  rank: number | string;
+  /** The method's own theoretical speed-up at that rank (≥ the target). */
+  theoreticalSpeedup: number;
+  /** ‖W − W̃‖_F / ‖W‖_F. */
+  relError: number;
+}
+
+/**
+ * Methods of different structures (tai's pair, tucker2's three convs, …) compared at equal cost: each
+ * layer every method can take, at the most expensive rank of that method that still reaches each target.
+ * A target a method cannot reach on a layer is left out for that method and layer.
+ */
+export function errorAtEqualSpeedup(model: tf.LayersModel, methods: readonly string[], speedups: readonly number[]): EqualCostRow[] {
+  const rows: EqualCostRow[] = [];
+  for (const name of methods) {
+    const method = factorizationMethod(name);
+    for (const layer of eligibleConvLayers(model, method)) {
+      const spec = convSpecOfLayer(layer);
+      const analysis = method.analyze(kernelOfLayer(layer));
+      for (const speedup of speedups) {
+        let rank;
+        try {
+          rank = rankForSpeedup(spec, speedup, method);
+        } catch (err) {
+          if (err instanceof RankUnreachableError) continue;
+          throw err;
+        }
+        const f = analysis.factor(rank);
+        rows.push({
+          layer: layer.name,
+          speedup,
+          method: name,
+          rank: rankLabel(rank),
+          theoreticalSpeedup: convCost(spec).macs / method.cost(spec, rank).macs,
+          relError: f.energy > 0 ? Math.sqrt(f.residual / f.energy) : 0,
         });
       }
     }

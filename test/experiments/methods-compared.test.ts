@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../src/backend/init";
 import { cifar10FromRaw, readCifar10Raw, type Cifar10 } from "../../src/data";
-import { closedFormVerdict, iterativeFitTrace, networksByMethod, reconstructionByMethod, rulesCompared } from "../../src/experiments/methods-compared";
+import { closedFormVerdict, errorAtEqualSpeedup, iterativeFitTrace, networksByMethod, reconstructionByMethod, rulesCompared } from "../../src/experiments/methods-compared";
+import { kernelOfLayer, singularValuesOfKernel } from "../../src/lowrank";
 import { tinyCnn } from "../../src/models";
 import { fitTraceFigure, methodErrorFigure } from "../../src/plot/methods";
 import { profileSettings } from "../../src/profiles";
@@ -81,5 +82,22 @@ test("rules side by side: a per-layer target and the joint budget at the same sp
   }
   assert.ok(rows[1].totalError <= rows[0].totalError + 1e-12, "the per-layer ranks are one feasible choice of the budget");
   assert.ok(rows[1].totalError <= rows[2].totalError + 1e-12);
+  model.dispose();
+});
+
+test("error at equal speed-up across structures: each method at its own rank for the target; tai's error is its dropped spectrum", () => {
+  const model = tinyCnn({ seed: 3 });
+  const rows = errorAtEqualSpeedup(model, ["tai", "tucker2"], [2, 3]);
+  const tucker = rows.filter((r) => r.method === "tucker2");
+  const tai = rows.filter((r) => r.method === "tai");
+  assert.ok(tucker.length > 0 && tai.length > 0);
+  assert.ok(tucker.every((r) => typeof r.rank === "string" && /^\d+×\d+$/.test(r.rank)));
+  assert.ok(rows.every((r) => r.theoreticalSpeedup >= r.speedup && r.relError >= 0 && r.relError <= 1));
+  for (const r of tai) {
+    const s = singularValuesOfKernel(kernelOfLayer(model.getLayer(r.layer)));
+    const total = Array.from(s).reduce((a, x) => a + x * x, 0);
+    const dropped = Array.from(s.slice(r.rank as number)).reduce((a, x) => a + x * x, 0);
+    assert.ok(Math.abs(r.relError - Math.sqrt(dropped / total)) < 1e-9);
+  }
   model.dispose();
 });
