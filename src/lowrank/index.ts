@@ -21,6 +21,7 @@ export * from "./conv-layer";
 // Importing the layer module registers LowRankConv2D for (de)serialisation.
 export * from "./lowrank-conv2d";
 export * from "./tucker2-conv2d";
+export * from "./cp-conv2d";
 export * from "./layer-builder";
 export * from "./decompose-model";
 export * from "./from-scratch";

@@ -4,12 +4,14 @@
  * kernel (conv + bias + ReLU) where the trained model runs conv, BN and activation as three passes over
  * each feature map; TensorFlow's own graph mode folds BN the same way. A V/H pair (LowRankConv2D)
  * becomes two plain Conv2D layers — `${name}_vertical` (kh×1) and `${name}` (1×kw) — and a Tucker-2
- * layer three — `${name}_first` (1×1), `${name}_core` (kh×kw) and `${name}` (1×1) — so the result
+ * layer three — `${name}_first` (1×1), `${name}_core` (kh×kw) and `${name}` (1×1) — and a CP layer a 1×1
+ * conv, depthwise convs and a 1×1 conv, so the result
  * needs no project code to load (`model.save` → `tf.loadLayersModel` in plain TF.js).
  */
 import * as tf from "@tensorflow/tfjs";
 import { LowRankConv2D } from "./lowrank-conv2d";
 import { Tucker2Conv2D } from "./tucker2-conv2d";
+import { CpConv2D } from "./cp-conv2d";
 import { rebuildFromConfig } from "./rebuild-model";
 
 type ConfigDict = tf.serialization.ConfigDict;
@@ -178,6 +180,11 @@ function convEntry(graph: LayerGraph, name: string, c: ConfigDict, trainable: bo
   return graph.sequential ? { className: "Conv2D", config } : { name, className: "Conv2D", config, inboundNodes: [] };
 }
 
+function depthwiseEntry(graph: LayerGraph, name: string, kernelSize: number[], strides: number[], padding: string, trainable: boolean): Entry {
+  const config: ConfigDict = { name, trainable, kernelSize, strides, padding, depthMultiplier: 1, dataFormat: "channelsLast", dilationRate: [1, 1], activation: "linear", useBias: false };
+  return graph.sequential ? { className: "DepthwiseConv2D", config } : { name, className: "DepthwiseConv2D", config, inboundNodes: [] };
+}
+
 /**
  * The model in deploy form (see the file comment): a new model whose predictions equal `model`'s at
  * inference (to float rounding), with the report of what was folded. The input model is untouched;
@@ -194,8 +201,9 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
     const name = graph.nameOf(entry);
     const isPair = entry.className === LowRankConv2D.className;
     const isTucker = entry.className === Tucker2Conv2D.className;
+    const isCp = entry.className === CpConv2D.className;
     const isConv = entry.className === "Conv2D" && (entry.config.dataFormat ?? "channelsLast") === "channelsLast";
-    if (!(isPair || isTucker || isConv) || !graph.canRewrite(entry)) continue;
+    if (!(isPair || isTucker || isCp || isConv) || !graph.canRewrite(entry)) continue;
     const layer = model.getLayer(name);
     const w = weightsByName(layer);
     const c = entry.config;
@@ -235,6 +243,36 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
       entry.className = "Conv2D";
       entry.config = { name, filters: N, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation, useBias: true };
       report.splitPairs.push(name);
+    } else if (isCp) {
+      const t = layer as CpConv2D;
+      const R = t.rank;
+      const N = t.filters;
+      const [kh, kw] = t.kernelSize;
+      const C = w.get("first_kernel")!.length / R;
+      const vertical = w.get("vertical_kernel")!;
+      const horizontal = w.get("horizontal_kernel")!;
+      const strided = t.strides.some((x) => x > 1);
+      const names = [`${name}_first`, ...(strided ? [`${name}_depthwise`] : [`${name}_vertical`, `${name}_horizontal`])];
+      for (const n of names) if (model.layers.some((l) => l.name === n)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${n}' already exists.`);
+      graph.insertBefore(name, convEntry(graph, names[0], { filters: R, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation: "linear", useBias: false, batchInputShape: c.batchInputShape }, layer.trainable));
+      convWeights.set(names[0], { kernel: Float32Array.from(w.get("first_kernel")!), shape: [1, 1, C, R], bias: new Float32Array(0) });
+      if (strided) {
+        // TensorFlow's depthwise kernel takes equal strides only: one kh×kw depthwise conv with the outer product of the two taps.
+        if (t.strides[0] !== t.strides[1]) throw new Error(`inferenceModel: '${name}' has strides [${t.strides.join(", ")}]; a CP layer's deploy form needs equal strides.`);
+        const merged = new Float32Array(kh * kw * R);
+        for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let r = 0; r < R; r++) merged[(i * kw + j) * R + r] = vertical[i * R + r] * horizontal[j * R + r];
+        graph.insertBefore(name, depthwiseEntry(graph, names[1], [kh, kw], [...t.strides], t.padding, layer.trainable));
+        convWeights.set(names[1], { kernel: merged, shape: [kh, kw, R, 1], bias: new Float32Array(0) });
+      } else {
+        graph.insertBefore(name, depthwiseEntry(graph, names[1], [kh, 1], [1, 1], t.padding, layer.trainable));
+        convWeights.set(names[1], { kernel: Float32Array.from(vertical), shape: [kh, 1, R, 1], bias: new Float32Array(0) });
+        graph.insertBefore(name, depthwiseEntry(graph, names[2], [1, kw], [1, 1], t.padding, layer.trainable));
+        convWeights.set(names[2], { kernel: Float32Array.from(horizontal), shape: [1, kw, R, 1], bias: new Float32Array(0) });
+      }
+      conv = { kernel: Float32Array.from(w.get("last_kernel")!), shape: [1, 1, R, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(N)) };
+      entry.className = "Conv2D";
+      entry.config = { name, filters: N, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation, useBias: true };
+      report.splitPairs.push(name);
     } else {
       const kernel = w.get("kernel")!;
       const shape = layer.weights.find((v) => weightName(v) === "kernel")!.shape as number[];
@@ -255,7 +293,7 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
     }
     const folded = conv.bias.some((b) => b !== 0) || c.useBias === true;
     entry.config = { ...entry.config, name, activation, useBias: folded };
-    if (isPair || isTucker) entry.config = convEntry(graph, name, entry.config, layer.trainable).config;
+    if (isPair || isTucker || isCp) entry.config = convEntry(graph, name, entry.config, layer.trainable).config;
     if (!folded) conv.bias = new Float32Array(0);
     convWeights.set(name, conv);
   }

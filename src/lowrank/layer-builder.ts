@@ -5,7 +5,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorization";
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
-import { jaderberg, pointwiseSvd, tai, tucker2 } from "./methods";
+import { cp, jaderberg, pointwiseSvd, tai, tucker2 } from "./methods";
+import { CpConv2D, setCpWeights } from "./cp-conv2d";
 import { setTucker2Weights, Tucker2Conv2D } from "./tucker2-conv2d";
 import type { BnPlacement } from "./plan";
 
@@ -82,29 +83,32 @@ const taiLayers: LayerBuilder = {
   },
 };
 
+/** The replacement config of a layer that holds no BN (tucker2, cp): the conv's own fields and the rank. */
+function withoutOwnBn(conv: LayerConfig, className: string, rank: number | number[], bn: BnPlacement): { className: string; config: LayerConfig } {
+  if (bn !== "none") throw new Error(`${className} layers have no batch norm of their own (bn '${bn}'): use bn 'none' — a BN after the conv stays where it is.`);
+  const config: LayerConfig = {
+    name: conv.name,
+    trainable: conv.trainable,
+    filters: conv.filters,
+    kernelSize: conv.kernelSize,
+    rank,
+    strides: conv.strides,
+    padding: conv.padding,
+    useBias: conv.useBias,
+    activation: conv.activation,
+    kernelInitializer: conv.kernelInitializer,
+    biasInitializer: conv.biasInitializer,
+  };
+  if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
+  if (conv.dtype != null) config.dtype = conv.dtype;
+  return { className, config };
+}
+
 const tucker2Layers: LayerBuilder = {
   method: tucker2,
   classNames: [Tucker2Conv2D.className],
   batchNorms: ["none"],
-  replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement) {
-    if (bn !== "none") throw new Error(`tucker2 layers have no batch norm of their own (bn '${bn}'): use bn 'none' — a BN after the conv stays where it is.`);
-    const config: LayerConfig = {
-      name: conv.name,
-      trainable: conv.trainable,
-      filters: conv.filters,
-      kernelSize: conv.kernelSize,
-      rank: [...(rank as readonly number[])],
-      strides: conv.strides,
-      padding: conv.padding,
-      useBias: conv.useBias,
-      activation: conv.activation,
-      kernelInitializer: conv.kernelInitializer,
-      biasInitializer: conv.biasInitializer,
-    };
-    if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
-    if (conv.dtype != null) config.dtype = conv.dtype;
-    return { className: Tucker2Conv2D.className, config };
-  },
+  replacementConfig: (conv: LayerConfig, rank: Rank, bn: BnPlacement) => withoutOwnBn(conv, Tucker2Conv2D.className, [...(rank as readonly number[])], bn),
   setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
     const { first, core, last } = factored.factors;
     setTucker2Weights(layer as Tucker2Conv2D, { first, core, last }, bias);
@@ -121,11 +125,28 @@ const tucker2Layers: LayerBuilder = {
   },
 };
 
+const cpLayers: LayerBuilder = {
+  method: cp,
+  classNames: [CpConv2D.className],
+  batchNorms: ["none"],
+  replacementConfig: (conv: LayerConfig, rank: Rank, bn: BnPlacement) => withoutOwnBn(conv, CpConv2D.className, rank as number, bn),
+  setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
+    const { first, vertical, horizontal, last } = factored.factors;
+    setCpWeights(layer as CpConv2D, { first, vertical, horizontal, last }, bias);
+  },
+  createLayer(c: FreshConvConfig): tf.layers.Layer {
+    if (c.bn !== "none") throw new Error(`cp layers have no batch norm of their own (bn '${c.bn}'): build with bn 'none' — the architecture's BN after the conv stays.`);
+    const { bn: _bn, bnMomentum: _m, ...rest } = c;
+    return new CpConv2D({ ...rest, rank: c.rank as number });
+  },
+  rankOf: (layer: tf.layers.Layer) => taiLayers.rankOf(layer),
+};
+
 /**
  * Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, and svd's two 1×1
  * convs are Tai's pair with 1×1 taps, so both build the same layer.
  */
-export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, svd: { ...taiLayers, method: pointwiseSvd }, tucker2: tucker2Layers };
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, svd: { ...taiLayers, method: pointwiseSvd }, tucker2: tucker2Layers, cp: cpLayers };
 
 /** The builder of `method`. */
 export function layerBuilder(method: FactorizationMethod): LayerBuilder {

@@ -88,3 +88,15 @@ test("--method tucker2: decomposes, fine-tunes, trains its twin from scratch (BN
   assert.ok(rows.length > 0 && rows.every((r) => /^\d+×\d+$/.test(String(r.rank))), JSON.stringify(rows));
   assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /Tucker2Conv2D|BatchNormalization/);
 });
+
+test("--method cp: decomposes by ALS, fine-tunes, trains its twin from scratch and exports a deploy form of standard layers", async () => {
+  const out = tempDir("main-job-cp");
+  const { summary } = await runMainJob({
+    profile: "quick", model: "tiny-cnn", speedup: 2, sweepSpeedups: [2], method: "cp", fromScratch: true, sweep: false,
+    outDir: join(out, "run"), checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50 },
+  });
+  assert.ok(summary.length === 4 && summary.every((r) => r.testAccuracy >= 0 && r.testAccuracy <= 1), JSON.stringify(summary));
+  assert.match(readFileSync(join(out, "run", "models", "decomposed-fine-tuned", "model.json"), "utf8"), /CpConv2D/);
+  assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /CpConv2D|BatchNormalization/);
+});
