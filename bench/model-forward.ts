@@ -44,7 +44,8 @@ function convSpecs(model: tf.LayersModel): Map<string, ConvSpec> {
   return new Map(model.layers.filter((l) => l.getClassName() === "Conv2D").map((l) => [l.name, convSpecOfLayer(l)]));
 }
 
-export async function benchModelForward(opts: { batch: number; speedups: number[]; runs: number }): Promise<ModelForwardResult> {
+/** `roundTo`: also time each target with its ranks rounded down to these multiples (variant "2x, K÷8"), for the effect of rounding. */
+export async function benchModelForward(opts: { batch: number; speedups: number[]; runs: number; roundTo?: number[] }): Promise<ModelForwardResult> {
   const dense = vggSmall({ widths: BENCH_WIDTHS, seed: 1 });
   const specs = convSpecs(dense);
   const denseMacs = [...specs.values()].reduce((a, s) => a + convCost(s).macs, 0);
@@ -56,10 +57,10 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
   const networks: NetworkForward[] = [{ variant: "dense", ranks: {}, ...(await forward(dense)), theoryConvSpeedup: 1 }];
   const pairs: PairForward[] = [];
   try {
-    for (const s of opts.speedups) {
-      const variant = `${s}x`;
+    for (const [s, multiple] of opts.speedups.flatMap((x) => [[x, undefined] as const, ...(opts.roundTo ?? []).map((m) => [x, m] as const)])) {
+      const variant = multiple ? `${s}x, K÷${multiple}` : `${s}x`;
       // bn "none": the model's own BN layer stays after each pair, as decomposeModel leaves it.
-      const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: lowRankConvs({ speedup: s, bn: "none" }) });
+      const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: lowRankConvs({ speedup: s, bn: "none", ...(multiple ? { roundTo: multiple } : {}) }) });
       const ranks: Record<string, number> = {};
       let macs = 0;
       for (const [name, spec] of specs) {
@@ -73,6 +74,7 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
       }
       networks.push({ variant, ranks, ...(await forward(model)), theoryConvSpeedup: denseMacs / macs });
       model.dispose();
+      if (multiple) continue; // pairs alone: the unrounded ranks only
       for (const [name, rank] of Object.entries(ranks)) {
         const r = await measureLayerSpeedup(specs.get(name) as ConvSpec, rank, { batchSize: opts.batch, timing: { warmup: 1, runs: opts.runs } });
         pairs.push({ variant, layer: name, rank, theory: r.theoreticalSpeedup, measured: r.measuredSpeedup });

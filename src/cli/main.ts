@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     .addOption(new Option("--model <name>", "network to train").choices([...MODEL_NAMES]).default("vgg-small"))
     .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
     .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
+    .option("--round-to <m>", "round each --speedup rank down to a multiple of m (e.g. 8)", positiveInt)
     .addOption(new Option("--method <name>", "decomposition method (src/lowrank/methods)").choices([...METHOD_NAMES]).default(DEFAULT_METHOD))
     .option("--sweep-speedups <list>", "comma-separated speed-up targets of the rank sweep (default: the profile's)", numberList)
     .option("--epochs <n>", "baseline training epochs (default: the profile's)", positiveInt)
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     model: opts.model as ModelName,
     speedup: opts.speedup,
     rank: opts.rank,
+    roundTo: opts.roundTo,
     method: opts.method,
     sweepSpeedups: opts.sweepSpeedups ?? profileSettings(profile).sweepSpeedups,
     sweep: opts.sweep,

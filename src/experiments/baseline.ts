@@ -16,8 +16,8 @@ export interface CheckpointPaths {
   final: string;
   /** All-at-once fine-tune of the baseline decomposed at `speedup`. */
   fineTune(speedup: number): string;
-  /** The low-rank network trained from scratch at a speed-up target or one rank everywhere. */
-  fromScratch(target: { speedup: number } | { rank: number }): string;
+  /** The low-rank network trained from scratch at a speed-up target (ranks maybe rounded) or one rank everywhere. */
+  fromScratch(target: ({ speedup: number } | { rank: number }) & { roundTo?: number; method?: string }): string;
 }
 
 export function checkpointPaths(settings: Pick<ProfileSettings, "profile">, model: ModelName = "vgg-small", root = "checkpoints"): CheckpointPaths {
@@ -27,7 +27,7 @@ export function checkpointPaths(settings: Pick<ProfileSettings, "profile">, mode
     training: join(dir, "training"),
     final: join(dir, "final"),
     fineTune: (speedup) => join(dir, `fine-tune-${speedup}x`),
-    fromScratch: (target) => join(dir, `from-scratch-${"rank" in target ? `rank${target.rank}` : `${target.speedup}x`}`),
+    fromScratch: (target) => join(dir, `from-scratch-${"rank" in target ? `rank${target.rank}` : `${target.speedup}x`}${target.roundTo && target.roundTo > 1 ? `-k${target.roundTo}` : ""}${target.method && target.method !== "tai" ? `-${target.method}` : ""}`),
   };
 }
 

@@ -44,7 +44,7 @@ export function hybridSwitchEpoch(settings: ProfileSettings, epochs: number, rec
 export async function trainLowRankTwin(
   settings: ProfileSettings,
   data: { train: Cifar10Split; test: Cifar10Split },
-  rule: { speedup: number } | { rank: number },
+  rule: ({ speedup: number } | { rank: number }) & { method?: string; roundTo?: number },
   options: LowRankTwinOptions = {},
 ): Promise<LowRankTwin> {
   const modelName = options.model ?? "vgg-small";

@@ -38,6 +38,12 @@ export type DecompositionPlan = RankRule & {
   bn?: BnPlacement;
   /** Factorisation method (methods/); default "tai". */
   method?: string;
+  /**
+   * Round every rank to a multiple of this (e.g. 4 or 8, which vectorised kernels may prefer): down for
+   * speed-up rules, so the target still holds (a rank below the multiple stays as it is); up for energy and
+   * VBMF rules, so the energy is still kept (at most the method's largest rank). Not for explicit ranks or budgets.
+   */
+  roundTo?: number;
 };
 
 /** The kind of `rule`; throws unless exactly one kind is given. */
@@ -90,6 +96,16 @@ export function checkPlan(plan: DecompositionPlan): void {
     throw new Error("Plan 'layers' must be an array of layer names.");
   }
   if (plan.method !== undefined) factorizationMethod(plan.method);
+  if (plan.roundTo !== undefined) {
+    if (!(Number.isInteger(plan.roundTo) && plan.roundTo >= 1)) throw new Error(`Plan roundTo must be a positive integer (e.g. 4 or 8), got ${JSON.stringify(plan.roundTo)}.`);
+    if (!["speedup", "energy", "vbmf"].includes(kind)) throw new Error(`Plan roundTo applies to speedup, energy and vbmf rules, not to '${kind}': give the rounded ranks themselves.`);
+  }
+}
+
+/** `rank` rounded to a multiple of `multiple`: down (a rank below the multiple stays) or up (at most `max`). */
+export function roundRank(rank: number, multiple: number, direction: "down" | "up", max: number): number {
+  if (direction === "down") return rank < multiple ? rank : Math.floor(rank / multiple) * multiple;
+  return Math.min(max, Math.ceil(rank / multiple) * multiple);
 }
 
 /** The method of a plan (default tai). */
@@ -177,6 +193,12 @@ export function resolveRank(rule: RankRule, layer: LayerForRank, method: Factori
       }
       rank = rankForSpeedup(layer.spec, (rule as { speedup: number }).speedup, method);
       break;
+  }
+  const multiple = (rule as { roundTo?: number }).roundTo;
+  if (multiple !== undefined && multiple > 1) {
+    const direction = kind === "speedup" ? "down" : "up";
+    const max = method.maxRank(layer.size);
+    rank = typeof rank === "number" ? roundRank(rank, multiple, direction, max as number) : rank.map((r, i) => roundRank(r, multiple, direction, (max as readonly number[])[i]));
   }
   method.checkRank(layer.size, rank, layer.name);
   return rank;

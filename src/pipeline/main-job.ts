@@ -40,6 +40,8 @@ export interface MainJobOptions {
   rank?: number;
   /** Factorisation method (src/lowrank/methods); default "tai". */
   method?: string;
+  /** Round each rank down to a multiple of this (speed-up targets only). */
+  roundTo?: number;
   /** Speed-up targets of the rank sweep. */
   sweepSpeedups: number[];
   /** Results folder (created). */
@@ -69,8 +71,8 @@ export interface MainJobResult {
 }
 
 /** The rank rule of the decomposed and from-scratch networks. */
-function ruleOf(o: MainJobOptions): ({ rank: number } | { speedup: number }) & { method?: string } {
-  return { ...(o.rank !== undefined ? { rank: o.rank } : { speedup: o.speedup }), ...(o.method ? { method: o.method } : {}) };
+function ruleOf(o: MainJobOptions): ({ rank: number } | { speedup: number }) & { method?: string; roundTo?: number } {
+  return { ...(o.rank !== undefined ? { rank: o.rank } : { speedup: o.speedup }), ...(o.method ? { method: o.method } : {}), ...(o.roundTo ? { roundTo: o.roundTo } : {}) };
 }
 
 /**

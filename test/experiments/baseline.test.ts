@@ -23,6 +23,7 @@ test("checkpointPaths: the folders npm start and the notebooks have always used"
   assert.equal(p.fineTune(2), "checkpoints/vgg-small-quick/fine-tune-2x");
   assert.equal(p.fromScratch({ speedup: 2 }), "checkpoints/vgg-small-quick/from-scratch-2x");
   assert.equal(p.fromScratch({ rank: 4 }), "checkpoints/vgg-small-quick/from-scratch-rank4");
+  assert.equal(p.fromScratch({ speedup: 2, roundTo: 8, method: "cp" }), "checkpoints/vgg-small-quick/from-scratch-2x-k8-cp", "another architecture, another folder");
   const q = checkpointPaths(profileSettings("full"), "nin", "/tmp/ck");
   assert.equal(q.training, "/tmp/ck/nin-full/training");
   assert.equal(q.fineTune(1.5), "/tmp/ck/nin-full/fine-tune-1.5x");
