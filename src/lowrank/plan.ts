@@ -15,7 +15,15 @@ export type RankRule =
   | { /** The same rank in every chosen layer. */ rank: Rank }
   | { /** Keep this fraction of each layer's Σσ² (rankForEnergy). */ energy: number }
   | { /** The most expensive rank with at least this theoretical speed-up per layer (rankForSpeedup). */ speedup: number }
-  | { /** Each layer's rank estimated by EVBMF from its spectrum (vbmfRank, as MUSCO does); at least 1. */ vbmf: true }
+  | {
+      /** Each layer's rank estimated by EVBMF from its spectrum (vbmfRank, as MUSCO does); at least 1. */
+      vbmf: true;
+      /**
+       * MUSCO's weakening k in (0, 1]: rank = ⌊full − k·(full − EVBMF rank)⌋, so k < 1 keeps more than EVBMF's
+       * estimate (a milder compression step, as MUSCO iterates). Default 1: EVBMF's rank itself.
+       */
+      weaken?: number;
+    }
   | {
       /** The chosen layers together at this theoretical speed-up, ranks allocated jointly for the least total normalised error. */
       budget: number;
@@ -80,6 +88,8 @@ export function checkPlan(plan: DecompositionPlan): void {
     checkEnergyFraction((plan as { energy: number }).energy);
   } else if (kind === "vbmf") {
     if ((plan as { vbmf: unknown }).vbmf !== true) throw new Error(`'vbmf' takes true (estimate each layer's rank), got ${JSON.stringify((plan as { vbmf: unknown }).vbmf)}.`);
+    const weaken = (plan as { weaken?: unknown }).weaken;
+    if (weaken !== undefined && !(typeof weaken === "number" && weaken > 0 && weaken <= 1)) throw new Error(`'weaken' must be a number in (0, 1] (1: EVBMF's rank; smaller keeps more), got ${JSON.stringify(weaken)}.`);
   } else if (kind === "speedup") {
     checkSpeedupTarget((plan as { speedup: number }).speedup);
   } else {
@@ -148,7 +158,10 @@ export function describeRankRule(rule: RankRule): string {
   if (kind === "ranks") return `ranks ${JSON.stringify((rule as { ranks: object }).ranks)}`;
   if (kind === "rank") return `rank ${JSON.stringify((rule as { rank: Rank }).rank)} in every eligible layer`;
   if (kind === "energy") return `${(rule as { energy: number }).energy * 100}% of each layer's Σσ² kept`;
-  if (kind === "vbmf") return "EVBMF's rank estimate per layer";
+  if (kind === "vbmf") {
+    const k = (rule as { weaken?: number }).weaken;
+    return k !== undefined && k !== 1 ? `EVBMF's rank estimate per layer, weakened by ${k} (MUSCO)` : "EVBMF's rank estimate per layer";
+  }
   if (kind === "budget") {
     const r = rule as { budget: number; allocation?: string };
     return `${r.budget}× theoretical speed-up of all chosen layers together (ranks allocated ${r.allocation === "greedy" ? "greedily" : "exactly"})`;
@@ -181,7 +194,10 @@ export function resolveRank(rule: RankRule, layer: LayerForRank, method: Factori
       break;
     case "vbmf": {
       const { kh, kw, inC, outC } = layer.size;
-      rank = Math.min(Math.max(1, vbmfRank(spectrum(), inC * kh, outC * kw).rank), maxRank(layer.size));
+      const full = maxRank(layer.size);
+      const estimate = Math.min(Math.max(1, vbmfRank(spectrum(), inC * kh, outC * kw).rank), full);
+      const k = (rule as { weaken?: number }).weaken ?? 1;
+      rank = Math.max(estimate, Math.floor(full - k * (full - estimate)));
       break;
     }
     case "energy":

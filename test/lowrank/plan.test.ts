@@ -75,4 +75,8 @@ test("the vbmf rule: EVBMF's estimate on the layer's spectrum, at least 1, at mo
   assert.equal(resolveRank({ vbmf: true }, { ...layer, spectrum: Array.from({ length: 48 }, (_, i) => 1 - i / 100) }, tai), 1, "noise only: rank 1, not 0");
   assert.throws(() => resolveRank({ vbmf: true }, layer, tai), /vbmf rule needs the kernel's spectrum/);
   assert.equal(describeRankRule({ vbmf: true }), "EVBMF's rank estimate per layer");
+  // MUSCO's weakening: full 48, estimate 3 → ⌊48 − k·45⌋; k = 1 is EVBMF's own rank.
+  assert.equal(resolveRank({ vbmf: true, weaken: 1 }, { ...layer, spectrum }, tai), 3);
+  assert.equal(resolveRank({ vbmf: true, weaken: 0.5 }, { ...layer, spectrum }, tai), 25);
+  assert.throws(() => checkPlan({ vbmf: true, weaken: 0 }), /'weaken' must be a number in \(0, 1\]/);
 });
