@@ -48,7 +48,7 @@ before(async () => {
 });
 
 test("registers the missing weight gradient and the replacements, idempotently", () => {
-  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "Tile", "Sum", "Mean"]) assert.ok(registered.includes(name), `${name} not registered`);
+  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "Tile", "Sum", "Mean"]) assert.ok(registered.includes(name), `${name} not registered`);
   const first = tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc;
   assert.deepEqual(registerWasmKernels(), registered);
   assert.equal(tf.getKernel("Conv2DBackpropFilter", "wasm")?.kernelFunc, first);
@@ -252,4 +252,40 @@ test("a small conv net trains one step with model.fit on wasm", async () => {
   assert.ok(maxAbsDiff(weightsBefore, weightsAfter) > 0, "the first conv's weights did not change");
   tf.dispose([xs, ys]);
   model.dispose();
+});
+
+for (const [fh, fw] of [[3, 1], [1, 3], [3, 3]] as const) {
+  for (const pad of ["same", "valid"] as Pad[]) {
+    test(`depthwise conv gradients ${fh}×${fw}, stride 1, ${pad} (CP layers): wasm matches cpu`, async () => {
+      const xShape: [number, number, number, number] = [2, 7, 6, 5];
+      const wShape: [number, number, number, number] = [fh, fw, 5, 1];
+      const xData = seeded(2 * 7 * 6 * 5, fh * 31 + fw);
+      const wData = seeded(fh * fw * 5, fh + fw * 17 + (pad === "same" ? 1 : 0));
+      const run = () => {
+        const [dx, dw] = tf.tidy(() => {
+          const loss = (a: tf.Tensor, b: tf.Tensor) => {
+            const y = tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad);
+            return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+          };
+          return tf.grads(loss)([tf.tensor4d(xData, xShape), tf.tensor4d(wData, wShape)]);
+        });
+        const out = [dx.dataSync().slice(), dw.dataSync().slice()];
+        tf.dispose([dx, dw]);
+        return out;
+      };
+      const [dxCpu, dwCpu] = await on("cpu", run);
+      const [dxWasm, dwWasm] = await on("wasm", run);
+      assert.ok(maxAbsDiff(dwCpu, dwWasm) <= TOLERANCE, `filter gradient differs by ${maxAbsDiff(dwCpu, dwWasm)}`);
+      assert.ok(maxAbsDiff(dxCpu, dxWasm) <= TOLERANCE, `input gradient differs by ${maxAbsDiff(dxCpu, dxWasm)}`);
+      assert.ok(dwWasm.some((v) => v !== 0) && dxWasm.some((v) => v !== 0), "gradients are all zero");
+    });
+  }
+}
+
+test("depthwise gradients on wasm refuse what they do not handle, saying which backend can", async () => {
+  await tf.setBackend("wasm");
+  const x = tf.randomNormal<tf.Rank.R4>([1, 6, 6, 2]);
+  const w = tf.randomNormal<tf.Rank.R4>([3, 3, 2, 1]);
+  assert.throws(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, "same")))([x, w]), /only stride 1 .*tensorflow or cpu backend/);
+  tf.dispose([x, w]);
 });

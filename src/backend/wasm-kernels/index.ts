@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { conv2dBackpropFilter } from "./conv2d-backprop-filter";
 import { conv2dBackpropInput } from "./conv2d-backprop-input";
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from "./depthwise-grads";
 import { makeLeadingAxesReduceKernel } from "./leading-axes-reduce";
 import { makeTileKernel } from "./tile";
 
@@ -20,7 +21,8 @@ function install(name: string, make: (shipped?: tf.KernelConfig) => tf.KernelFun
 }
 
 /**
- * Register on the wasm backend the gradient kernels TF.js lacks (Conv2DBackpropFilter) and faster
+ * Register on the wasm backend the gradient kernels TF.js lacks (Conv2DBackpropFilter, the depthwise conv's
+ * two gradients) and faster
  * replacements for slow shipped ones (Conv2DBackpropInput, Tile, Sum and Mean over leading axes), all built from public tf ops that run
  * on wasm's XNNPACK kernels. Import `@tensorflow/tfjs-backend-wasm` first. Idempotent.
  * Returns the names of the project's kernels now registered for wasm.
@@ -31,6 +33,9 @@ export function registerWasmKernels(): string[] {
   }
   install("Conv2DBackpropFilter", () => conv2dBackpropFilter);
   install("Conv2DBackpropInput", () => conv2dBackpropInput);
+  // CP layers' depthwise convs: wasm ships the forward kernel only.
+  if (!tf.getKernel("DepthwiseConv2dNativeBackpropFilter", BACKEND) || installed.has("DepthwiseConv2dNativeBackpropFilter")) install("DepthwiseConv2dNativeBackpropFilter", () => depthwiseBackpropFilter);
+  if (!tf.getKernel("DepthwiseConv2dNativeBackpropInput", BACKEND) || installed.has("DepthwiseConv2dNativeBackpropInput")) install("DepthwiseConv2dNativeBackpropInput", () => depthwiseBackpropInput);
   install("Tile", (shipped) => makeTileKernel(shipped?.kernelFunc));
   for (const kind of ["Sum", "Mean"] as const) {
     install(kind, (shipped) => {
