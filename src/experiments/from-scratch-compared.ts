@@ -105,6 +105,7 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
                 seed,
                 switchEpoch: settings.scratchCompare.switchEpoch,
                 projectEverySteps: settings.scratchCompare.projectEverySteps,
+                nuclearDecay: settings.scratchCompare.trpNuclearDecay,
                 train: run,
               });
         const net = trained.model;

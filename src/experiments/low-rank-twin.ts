@@ -62,6 +62,7 @@ export async function trainLowRankTwin(
     rule: rule as RankRule,
     switchEpoch: recipe === "hybrid" || recipe === "cuttlefish" ? hybridSwitchEpoch(settings, train.epochs, recipe) : 1,
     projectEverySteps: settings.scratchCompare.projectEverySteps,
+    nuclearDecay: settings.scratchCompare.trpNuclearDecay,
     train,
   });
   try {

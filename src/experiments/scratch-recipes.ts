@@ -36,6 +36,8 @@ export interface RecipeOptions {
   switchEpoch: number;
   /** Steps between TRP's projections. */
   projectEverySteps: number;
+  /** TRP's nuclear-norm penalty (trainTrp nuclearDecay). Default 0. */
+  nuclearDecay?: number;
   /** The whole run: epochs, schedule, data order, patience, checkpointDir, resume… */
   train: TrainOptions;
 }
@@ -80,7 +82,8 @@ export async function trainLowRankRecipe(settings: ProfileSettings, data: { trai
     const net = build(true);
     try {
       if (o.recipe === "spectral-frobenius") spectralInitialize(net);
-      const run = await train(net, data, o.recipe === "spectral-frobenius" ? { ...o.train, factorDecay: "frobenius" } : o.train);
+      // Spectral initialisation shapes the run but not the options: the fingerprint records the recipe.
+      const run = await train(net, data, o.recipe === "spectral-frobenius" ? { ...o.train, factorDecay: "frobenius", fingerprintExtra: { ...o.train.fingerprintExtra, recipe: o.recipe } } : o.train);
       return { model: net, history: run.history, stopReason: run.stopReason, lowRankFrom: 1 };
     } catch (err) {
       net.dispose();
@@ -99,7 +102,7 @@ export async function trainLowRankRecipe(settings: ProfileSettings, data: { trai
           : await trainHybrid(dense, data, { ...rest, optimizer, switchEpoch: "auto", autoSwitch: { maxEpoch: o.switchEpoch }, plan: "stable-rank" });
       return { model: r.model, history: r.history, stopReason: r.lowRank.stopReason, lowRankFrom: r.switchedAt + 1 };
     }
-    const r = await trainTrp(dense, data, { ...o.train, plan: { ranks }, everySteps: o.projectEverySteps });
+    const r = await trainTrp(dense, data, { ...o.train, plan: { ranks }, everySteps: o.projectEverySteps, nuclearDecay: o.nuclearDecay ?? 0 });
     return { model: r.model, history: r.run.history, stopReason: r.run.stopReason, lowRankFrom: 1 };
   } finally {
     dense.dispose();

@@ -5,6 +5,16 @@ import { eligibleConvLayers } from "./decompose-model";
 import { tai } from "./methods";
 import { checkPlan, namedLayers, resolveRank, type DecompositionPlan } from "./plan";
 
+export interface RankProjectionOptions {
+  /** Convs never projected (TRP leaves the first alone). Default []. */
+  skip?: readonly string[];
+  /**
+   * Soft-threshold the kept singular values by this much, σ ← max(σ − shrink, 0): the proximal step of a
+   * nuclear-norm penalty (TRP's regulariser), applied with the projection. Default 0.
+   */
+  shrink?: number;
+}
+
 export interface RankProjectionReport {
   layer: string;
   rank: number;
@@ -16,11 +26,20 @@ export interface RankProjectionReport {
  * Project, in place, each dense conv the plan covers onto its rank-K kernels (Tai's reshape, truncated
  * SVD: the nearest rank-K kernel in Frobenius norm), as Trained Rank Pruning (Xu et al. 2020) does during
  * dense training. The rank comes from the plan, read on the current kernel ({ energy } keeps that share
- * of Σσ²; { speedup }, { rank }, { ranks } fix it). `skip` names convs left alone (TRP skips the first).
- * A projected net decomposes (decomposeModel with the reported ranks) with unchanged predictions.
+ * of Σσ²; { speedup }, { rank }, { ranks } fix it). A projected net decomposes (decomposeModel with the
+ * reported ranks) with unchanged predictions.
  */
-export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan, skip: readonly string[] = []): RankProjectionReport[] {
+const sumSquares = (x: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return s;
+};
+
+export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan, options: RankProjectionOptions = {}): RankProjectionReport[] {
   checkPlan(plan);
+  const skip = options.skip ?? [];
+  const shrink = options.shrink ?? 0;
+  if (!(shrink >= 0)) throw new Error(`projectToLowRank: shrink must be ≥ 0, got ${options.shrink}.`);
   const named = namedLayers(plan);
   const layers = eligibleConvLayers(model, tai).filter((l) => !skip.includes(l.name) && (!named || named.includes(l.name)));
   const reports: RankProjectionReport[] = [];
@@ -33,6 +52,13 @@ export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan,
     if (rank === undefined) continue;
     const K = rank as number;
     const d = f.decompose(K);
+    if (shrink > 0) {
+      // Column k of both factors carries √σ_k: scale both by √(max(σ_k − shrink, 0)/σ_k).
+      const scale = Array.from(f.singularValues.subarray(0, K), (sigma) => (sigma > 0 ? Math.sqrt(Math.max(sigma - shrink, 0) / sigma) : 0));
+      for (let i = 0; i < d.vertical.data.length; i++) d.vertical.data[i] *= scale[i % K];
+      const N = d.horizontal.shape[3];
+      for (let i = 0; i < d.horizontal.data.length; i++) d.horizontal.data[i] *= scale[Math.floor(i / N) % K];
+    }
     const w = reconstructKernel(d.vertical, d.horizontal);
     let total = 0;
     for (const s of f.singularValues) total += s * s;
@@ -41,7 +67,7 @@ export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan,
     tf.tidy(() => {
       variable.write(tf.tensor(Float32Array.from(w.data), w.shape));
     });
-    reports.push({ layer: layer.name, rank: K, keptEnergy: total > 0 ? 1 - d.residual / total : 1 });
+    reports.push({ layer: layer.name, rank: K, keptEnergy: total > 0 ? sumSquares(w.data) / total : 1 });
   }
   return reports;
 }

@@ -71,6 +71,8 @@ export interface ScratchCompareSettings {
   switchEpoch: number;
   /** TRP arm: optimizer steps between projections onto the ranks. */
   projectEverySteps: number;
+  /** TRP arm: its nuclear-norm penalty (the TRP authors' ≈ 3e-4; ../shared/notes/lowrank-training-recipes.md). */
+  trpNuclearDecay: number;
 }
 
 /** Options per zoo model, merged into what modelOptions gives it. */
@@ -109,7 +111,7 @@ const QUICK: ProfileSettings = {
   fineTuneLrSchedule: "cosine",
   fineTuneStepsPerLayer: 10,
   scratchEpochs: 2,
-  scratchCompare: { trainLimit: 3000, maxEpochs: 3, patience: 2, seeds: [0, 1], switchEpoch: 1, projectEverySteps: 10 },
+  scratchCompare: { trainLimit: 3000, maxEpochs: 3, patience: 2, seeds: [0, 1], switchEpoch: 1, projectEverySteps: 10, trpNuclearDecay: 3e-4 },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 10,
   measureBatchSize: DEFAULT_TIMING_BATCH,
@@ -143,7 +145,7 @@ const FULL: ProfileSettings = {
   scratchEpochs: 5,
   // A fifth of the images and no augmentation, so the dense net can overfit within the cap (the rows
   // record training beside test accuracy to show whether it did).
-  scratchCompare: { trainLimit: 10000, maxEpochs: 30, patience: 5, seeds: [0, 1], switchEpoch: 5, projectEverySteps: 10 },
+  scratchCompare: { trainLimit: 10000, maxEpochs: 30, patience: 5, seeds: [0, 1], switchEpoch: 5, projectEverySteps: 10, trpNuclearDecay: 3e-4 },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 60,
   measureBatchSize: DEFAULT_TIMING_BATCH,

@@ -83,6 +83,7 @@ export function trainingFingerprint(o: TrainOptions): Record<string, unknown> {
     // Recorded only when set, so checkpoints made before these options existed still match.
     ...(o.factorDecay && o.factorDecay !== "l2" ? { factorDecay: o.factorDecay } : {}),
     ...(o.scheduleSpan ? { scheduleSpan: o.scheduleSpan } : {}),
+    ...(o.fingerprintExtra ? { extra: JSON.parse(JSON.stringify(o.fingerprintExtra)) } : {}),
   };
 }
 

@@ -144,7 +144,9 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
   const tolerance = o.autoSwitch?.tolerance ?? 0.05;
   if (!(tolerance > 0)) throw new Error(`trainHybrid: autoSwitch.tolerance must be > 0, got ${tolerance}.`);
   if (typeof o.optimizer === "object") throw new Error("trainHybrid makes one optimizer per phase: pass its name (\"sgd\" or \"adam\"), not an instance.");
-  const { switchEpoch: _switch, autoSwitch: _auto, keepDense = [], plan, ...rest } = o;
+  const { switchEpoch: _switch, autoSwitch: _auto, keepDense = [], plan, fingerprintExtra, ...rest } = o;
+  // The switch's settings live outside the loop's options: both phases' checkpoints record them.
+  const extra = { ...fingerprintExtra, hybrid: { switchEpoch: o.switchEpoch, autoSwitch: o.autoSwitch ?? null, keepDense, plan } };
   const tracking = auto || plan === "stable-rank";
   const tracked = tracking ? trackedConvs(model, keepDense) : [];
   if (tracking && !tracked.length) throw new Error(`trainHybrid: ${model.name} has no d×d conv (d > 1) left to track${keepDense.length ? ` once ${keepDense.join(", ")} stay dense` : ""}.`);
@@ -172,6 +174,7 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
       patience: undefined,
       stopAfterEpoch: stopAfter,
       scheduleSpan: { firstEpoch: 1, totalEpochs: o.epochs },
+      fingerprintExtra: extra,
       checkpointDir: denseDir,
       signal: settle.signal,
       label: `${o.label ?? model.name} dense`,
@@ -217,6 +220,7 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
       epochs: o.epochs - switchedAt,
       stopAfterEpoch: o.stopAfterEpoch !== undefined ? Math.max(1, o.stopAfterEpoch - switchedAt) : undefined,
       scheduleSpan: { firstEpoch: switchedAt + 1, totalEpochs: o.epochs },
+      fingerprintExtra: extra,
       checkpointDir: o.checkpointDir && join(o.checkpointDir, "low-rank"),
       label: `${o.label ?? model.name} low-rank`,
     });

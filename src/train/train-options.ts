@@ -60,6 +60,11 @@ export interface TrainOptions {
   factorDecay?: FactorDecay;
   /** This call trains part of a longer run: schedule, warm-up and data order follow that run. Default: the call is the whole run. */
   scheduleSpan?: ScheduleSpan;
+  /**
+   * What else shapes this run and lives outside these options (a recipe, a projection done in onStep…):
+   * recorded in the checkpoint's fingerprint, so a run with other values never resumes this one.
+   */
+  fingerprintExtra?: Record<string, unknown>;
   lrSchedule?: LrScheduleSpec | LrScheduleKind;
   /** Linear warm-up in epochs. Default 0. */
   warmupEpochs?: number;

@@ -11,7 +11,7 @@ export const TINY = {
   batchSize: 50,
   measureBatchSize: 8,
   widths: [4, 8, 8],
-  scratchCompare: { trainLimit: 200, maxEpochs: 2, patience: 1, seeds: [0], switchEpoch: 1, projectEverySteps: 2 },
+  scratchCompare: { trainLimit: 200, maxEpochs: 2, patience: 1, seeds: [0], switchEpoch: 1, projectEverySteps: 2, trpNuclearDecay: 3e-4 },
   zoo: { nin: { widthMultiplier: 0.1 }, "tai-cnn": { widthMultiplier: 0.125 }, resnet: { depth: 8, widths: [4, 8, 8] as [number, number, number] }, inception: { widthMultiplier: 0.125 } },
 };
 

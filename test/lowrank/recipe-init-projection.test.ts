@@ -73,7 +73,7 @@ test("TRP's projection keeps the stated energy, leaves a kernel of the reported 
   const first = model.layers.find((l) => l.getClassName() === "Conv2D")!.name;
   const before = tf.memory().numTensors;
   const originals = new Map(model.layers.filter((l) => l.getClassName() === "Conv2D").map((l) => [l.name, kernelOfLayer(l)]));
-  const reports = projectToLowRank(model, { energy: 0.8 }, [first]);
+  const reports = projectToLowRank(model, { energy: 0.8 }, { skip: [first] });
   assert.equal(tf.memory().numTensors, before, "no tensors left behind");
   assert.ok(!reports.some((r) => r.layer === first), "the skipped first conv is not projected");
   assert.deepEqual(Array.from(kernelOfLayer(model.getLayer(first)).data), Array.from(originals.get(first)!.data));
@@ -101,4 +101,21 @@ test("TRP's projection keeps the stated energy, leaves a kernel of the reported 
   tf.dispose([x, y, yl]);
   model.dispose();
   low.dispose();
+});
+
+test("projection with a nuclear-norm shrink: the kept singular values each fall by the shrink (never below 0), the rest are 0", () => {
+  const model = vggSmall({ widths: [8, 16, 16], seed: 9 });
+  const name = model.layers.filter((l) => l.getClassName() === "Conv2D")[2].name;
+  const s0 = singularValuesOfKernel(kernelOfLayer(model.getLayer(name)));
+  const shrink = s0[3] * 1.0001; // the 4th value and everything after it reach 0
+  const [r] = projectToLowRank(model, { ranks: { [name]: 6 } }, { shrink });
+  const s = singularValuesOfKernel(kernelOfLayer(model.getLayer(name)));
+  for (let i = 0; i < s0.length; i++) {
+    const want = i < 6 ? Math.max(s0[i] - shrink, 0) : 0;
+    assert.ok(Math.abs(s[i] - want) < 1e-4 * s0[0], `σ${i}: ${s[i]} vs ${want}`);
+  }
+  assert.equal(r.rank, 6);
+  assert.ok(Math.abs(r.keptEnergy - s.reduce((a, x) => a + x * x, 0) / s0.reduce((a, x) => a + x * x, 0)) < 1e-4);
+  assert.throws(() => projectToLowRank(model, { rank: 2 }, { shrink: -1 }), /shrink must be ≥ 0/);
+  model.dispose();
 });

@@ -212,3 +212,19 @@ test("hybrid, automatic switch (Cuttlefish): switches once stable ranks settle, 
   assert.equal(r3.history.length, 4);
   for (const m of [loose, again, strict, r.model, r2.model, r3.model]) m.dispose();
 });
+
+test("TRP and hybrid checkpoints record their projection and switch settings: a resume with others is refused, not mixed", async () => {
+  const dir = tempDir("trp-fingerprint");
+  const o = { epochs: 1, batchSize: 64, learningRate: 0.05, plan: { energy: 0.9 }, checkpointDir: dir, progress: "none" as const };
+  const a = vggSmall({ widths: [8, 16, 16], seed: 10 });
+  const r = await trainTrp(a, data, { ...o, everySteps: 2, nuclearDecay: 3e-4 });
+  const b = vggSmall({ widths: [8, 16, 16], seed: 10 });
+  await assert.rejects(() => trainTrp(b, data, { ...o, everySteps: 1, nuclearDecay: 3e-4, resume: true }), /other settings.*extra/s);
+  const hdir = tempDir("hybrid-fingerprint");
+  const h = { epochs: 2, batchSize: 64, learningRate: 0.05, progress: "none" as const, checkpointDir: hdir };
+  const c = vggSmall({ widths: [8, 16, 16], seed: 11 });
+  const rh = await trainHybrid(c, data, { ...h, switchEpoch: 1, plan: { speedup: 2 } });
+  const d = vggSmall({ widths: [8, 16, 16], seed: 11 });
+  await assert.rejects(() => trainHybrid(d, data, { ...h, switchEpoch: 1, plan: { speedup: 3 }, resume: true }), /other settings.*extra/s);
+  for (const m of [a, b, c, d, r.model, rh.model]) m.dispose();
+});
