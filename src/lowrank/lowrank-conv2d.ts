@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { updateMovingAverage } from "../backend/batch-norm-layer";
 import { batchNormTraining } from "../backend/native-batch-norm";
 import { configPair } from "./conv-layer";
+import type { FactoredConv2DConfig } from "./factored-conv2d";
 import { outputSize } from "./cost";
 import type { HostKernel } from "./host-kernel";
 import { BN_PLACEMENTS, type BnPlacement } from "./plan";
@@ -9,35 +10,17 @@ import { deserializeObject, InitializerLike, serializeObject } from "./tf-object
 
 type Shape = (number | null)[];
 
-export interface LowRankConv2DConfig {
-  /** Output channels N. */
-  filters: number;
-  /** [kh, kw] or d for d×d. */
-  kernelSize: number | [number, number];
+/** The replaced conv's fields (FactoredConv2DConfig; strides split per axis: the vertical conv strides rows, the horizontal columns) and the pair's own. */
+export interface LowRankConv2DConfig extends FactoredConv2DConfig {
   /** K: channels between the vertical and horizontal convs. */
   rank: number;
-  /** [sH, sW] or s; the vertical conv strides rows (sH, 1), the horizontal columns (1, sW). Default 1. */
-  strides?: number | [number, number];
-  padding?: "same" | "valid";
-  useBias?: boolean;
-  /** Any Keras activation name ('relu', 'linear', …). Default linear. */
-  activation?: string;
   bn?: BnPlacement;
-  /** Initializer of both kernels (name like 'glorotUniform', an instance, or {className, config}). */
-  kernelInitializer?: InitializerLike;
-  biasInitializer?: InitializerLike;
   /** Regulariser of both kernels (e.g. tf.regularizers.l2({ l2: 5e-4 })). */
   kernelRegularizer?: InitializerLike | null;
   biasRegularizer?: InitializerLike | null;
   /** BN momentum of the moving averages (default 0.99) and epsilon (default 1e-3), as tf.layers.batchNormalization. */
   bnMomentum?: number;
   bnEpsilon?: number;
-  name?: string;
-  trainable?: boolean;
-  inputShape?: Shape;
-  batchInputShape?: Shape;
-  batchSize?: number;
-  dtype?: "float32";
 }
 
 function pair(value: number | number[] | undefined, fallback: number, what: string, layer: string): [number, number] {
