@@ -10,3 +10,4 @@ export * from "./sweeps";
 export * from "./across-architectures";
 export * from "./from-scratch-compared";
 export * from "./scratch-recipes";
+export * from "./fine-tune-budget";

@@ -46,6 +46,8 @@ export interface ProfileSettings {
   scratchEpochs: number;
   /** The from-scratch claim, tested so it can fail (experiments/from-scratch-compared.ts). */
   scratchCompare: ScratchCompareSettings;
+  /** How much fine-tuning decompose + fine-tune needs (experiments/fine-tune-budget.ts): budgets tried at the first target, the chosen one at the others. */
+  fineTuneBudget: { targets: number[]; epochs: number[]; learningRates: number[] };
   /** Theoretical speed-up targets of the rank sweep. */
   sweepSpeedups: number[];
   /** Fine-tune steps of each all-layers sweep point: a slice of an epoch, so the sweep stays cheap. */
@@ -112,6 +114,7 @@ const QUICK: ProfileSettings = {
   fineTuneStepsPerLayer: 10,
   scratchEpochs: 2,
   scratchCompare: { trainLimit: 3000, maxEpochs: 3, patience: 2, seeds: [0, 1], switchEpoch: 1, projectEverySteps: 10, trpNuclearDecay: 3e-4 },
+  fineTuneBudget: { targets: [2, 3], epochs: [1], learningRates: [0.01] },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 10,
   measureBatchSize: DEFAULT_TIMING_BATCH,
@@ -146,6 +149,7 @@ const FULL: ProfileSettings = {
   // A fifth of the images and no augmentation, so the dense net can overfit within the cap (the rows
   // record training beside test accuracy to show whether it did).
   scratchCompare: { trainLimit: 10000, maxEpochs: 30, patience: 5, seeds: [0, 1], switchEpoch: 5, projectEverySteps: 10, trpNuclearDecay: 3e-4 },
+  fineTuneBudget: { targets: [2, 3, 4], epochs: [1, 3], learningRates: [0.01, 0.03] },
   sweepSpeedups: [1.5, 2, 3, 4, 6],
   sweepFineTuneSteps: 60,
   measureBatchSize: DEFAULT_TIMING_BATCH,
@@ -155,5 +159,5 @@ const FULL: ProfileSettings = {
 export function profileSettings(name?: string): ProfileSettings {
   const profile = profileName(name);
   const s = profile === "full" ? FULL : QUICK;
-  return { ...s, widths: [...s.widths], zoo: structuredClone(s.zoo), scratchCompare: structuredClone(s.scratchCompare), sweepSpeedups: [...s.sweepSpeedups] };
+  return { ...s, widths: [...s.widths], zoo: structuredClone(s.zoo), scratchCompare: structuredClone(s.scratchCompare), fineTuneBudget: structuredClone(s.fineTuneBudget), sweepSpeedups: [...s.sweepSpeedups] };
 }

@@ -42,7 +42,7 @@ test("writeReproductionResults: appends once, then replaces only its own profile
 });
 
 test("reproduce refuses unknown parts before doing anything", async () => {
-  await assert.rejects(reproduce({ profile: "quick", only: ["speed"], resultsFile: null }), /Unknown part\(s\) 'speed': the parts are closed-form, from-scratch, architectures\./);
+  await assert.rejects(reproduce({ profile: "quick", only: ["speed"], resultsFile: null }), /Unknown part\(s\) 'speed': the parts are closed-form, from-scratch, architectures, fine-tune\./);
 });
 
 test("paperVsOurs: one row per claim with the paper's figure, ours from the summaries, and a verdict; missing parts say how to run them", () => {
