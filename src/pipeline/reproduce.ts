@@ -19,7 +19,8 @@ import { prepareCheckpointsDir } from "../experiments/run-folders";
 import { dataOptions, profileSettings, type ProfileName, type ProfileSettings } from "../profiles";
 
 export type { PartSummary } from "../report/reproduction-results";
-import { writeReproductionResults, type PartSummary } from "../report/reproduction-results";
+import { partFigures, writeReproductionResults, type PartSummary } from "../report/reproduction-results";
+import { writeFigures } from "../plot/write-figures";
 import { writeFileAtomic } from "../util/atomic-write";
 import { lockFolder } from "../util/folder-lock";
 
@@ -159,6 +160,9 @@ export function readSummary(outDir: string, profile: ProfileName, part: string):
 }
 
 /** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
+/** Where a profile's part figures go: <outDir>/<profile>/figures/. */
+export const figuresDir = (outDir: string, profile: ProfileName): string => join(outDir, profile, "figures");
+
 export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings, scope?: string): boolean {
   if (summary.scope !== scope) return false;
   return Object.entries(summary.settings).every(([k, v]) => JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));
@@ -229,6 +233,11 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
             verdict,
           };
           writeFileAtomic(summaryPath(outDir, o.profile, part.name), `${JSON.stringify(summary, null, 1)}\n`);
+          const figures = partFigures(summary);
+          if (figures.length) {
+            const { imagesError } = await writeFigures(figures, figuresDir(outDir, o.profile));
+            if (imagesError) say(`${part.name}: figures written as HTML only (${imagesError})`);
+          }
           say(`${part.name}: finished in ${minutes(summary.seconds * 1000)} → ${summaryPath(outDir, o.profile, part.name)}`);
         }
       } finally {
@@ -242,7 +251,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const summaries = all.filter((s) => parts.some((p) => p.name === s.part));
   if (o.resultsFile !== null) {
     const file = o.resultsFile ?? "RESULTS.md";
-    writeReproductionResults(file, o.profile, all);
+    writeReproductionResults(file, o.profile, all, { figuresDir: figuresDir(outDir, o.profile) });
     say(`${file}: reproduction section (${o.profile}) regenerated from ${all.length} summar${all.length === 1 ? "y" : "ies"}`);
   }
   return summaries;

@@ -4,6 +4,9 @@
  * section sits between two markers; everything else in the file is left as it is.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { scratchCurvesFigure } from "../plot/scratch-curves";
+import type { NamedFigure } from "../plot/write-figures";
 import { architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
 import { chosenBudget, type BudgetRow } from "../experiments/fine-tune-budget";
 import { armStats, compareArms, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
@@ -136,8 +139,32 @@ const TABLES: Record<string, (rows: readonly object[]) => string> = {
   "from-scratch": (rows) => fromScratchTable(rows as ScratchRow[]),
 };
 
-/** The markdown of one part: heading, provenance, table, verdict. */
-export function partMarkdown(s: PartSummary): string {
+/** The figures of a part's summary (claim 2: the training curves per model), for reproduce to export. */
+export function partFigures(s: PartSummary): NamedFigure[] {
+  if (s.part !== "from-scratch") return [];
+  const rows = s.rows as ScratchRow[];
+  if (!rows.length || !rows.every((r) => Array.isArray(r.testAccuracyByEpoch))) return [];
+  return [...new Set(rows.map((r) => r.model))].map((model) => ({
+    title: `Trained from scratch: ${model}`,
+    basename: `from-scratch-curves-${model}`,
+    figure: scratchCurvesFigure(rows, { model, title: `Trained from scratch: ${model} (${s.profile} profile)` }),
+  }));
+}
+
+/** A link per exported figure of the part (PNG, else the HTML), relative to the results file; none when not exported. */
+export type FigureLinks = (s: PartSummary) => { title: string; href: string }[];
+
+/** Links to the figures reproduce wrote into `figuresDir`, as seen from `resultsFile`. */
+export function figureLinksIn(figuresDir: string, resultsFile: string): FigureLinks {
+  return (s) =>
+    partFigures(s).flatMap((f) => {
+      const file = ["png", "html"].map((ext) => join(figuresDir, `${f.basename}.${ext}`)).find((p) => existsSync(p));
+      return file ? [{ title: f.title, href: relative(dirname(resultsFile), file).split("\\").join("/") }] : [];
+    });
+}
+
+/** The markdown of one part: heading, provenance, table, figures, verdict. */
+export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): string {
   const when = s.finished.slice(0, 10);
   return [
     `### ${s.part} (${s.profile} profile, ${when})`,
@@ -147,6 +174,7 @@ export function partMarkdown(s: PartSummary): string {
     "",
     (TABLES[s.part] ?? genericTable)(s.rows),
     "",
+    ...links(s).flatMap((l) => [`![${l.title}](${l.href})`, ""]),
     ...s.verdict.map((l) => `- ${l}`),
   ].join("\n");
 }
@@ -225,15 +253,15 @@ export const beginMarker = (profile: ProfileName) => `<!-- reproduction:${profil
 export const endMarker = (profile: ProfileName) => `<!-- reproduction:${profile}:end -->`;
 
 /** The whole generated section for one profile. */
-export function reproductionSection(profile: ProfileName, summaries: readonly PartSummary[]): string {
-  const body = summaries.length ? summaries.map(partMarkdown).join("\n\n") : "No part has run yet: `npm run reproduce`.";
+export function reproductionSection(profile: ProfileName, summaries: readonly PartSummary[], links?: FigureLinks): string {
+  const body = summaries.length ? summaries.map((x) => partMarkdown(x, links)).join("\n\n") : "No part has run yet: `npm run reproduce`.";
   return [beginMarker(profile), `## Reproduction of the paper's claims (${profile} profile)`, "", "### Paper vs ours", "", paperVsOurs(summaries), "", body, endMarker(profile)].join("\n");
 }
 
 /** Replace (or append) the profile's reproduction section of `file`, atomically. */
-export function writeReproductionResults(file: string, profile: ProfileName, summaries: readonly PartSummary[]): void {
+export function writeReproductionResults(file: string, profile: ProfileName, summaries: readonly PartSummary[], options: { figuresDir?: string } = {}): void {
   const text = existsSync(file) ? readFileSync(file, "utf8") : "# Measured results\n";
-  const section = reproductionSection(profile, summaries);
+  const section = reproductionSection(profile, summaries, options.figuresDir ? figureLinksIn(options.figuresDir, file) : undefined);
   // Found by its fixed start, so a reworded marker comment still matches.
   const begin = text.indexOf(`<!-- reproduction:${profile}:begin`);
   const end = text.indexOf(endMarker(profile));

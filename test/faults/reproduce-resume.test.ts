@@ -63,6 +63,9 @@ test("npm run reproduce, tiny: killed part-way, resumed (finished parts and base
     const budget = JSON.parse(readFileSync(join(out, "quick", "fine-tune.json"), "utf8")) as { rows: { target: number }[]; verdict: string[] };
     assert.deepEqual(budget.rows.map((r) => r.target), [2, 3], "every budget at 2× (one on the quick profile), then 3× with the chosen one");
     assert.match(md, /\| 3 · to the paper's standard \(drop < 0\.5 point at 2×\) \|/);
+    // Claim 2's training curves, exported beside the summaries and shown in the results file.
+    assert.ok(existsSync(join(out, "quick", "figures", "from-scratch-curves-vgg-small.png")), "the curves' PNG");
+    assert.match(md, /!\[Trained from scratch: vgg-small\]\([^)]*figures\/from-scratch-curves-vgg-small\.png\)/);
     assert.match(md, /\| tai-cnn \| low-rank, BN between \| 0 \|/);
     assert.ok(scratch.verdict.some((l) => /vgg-small, low-rank, BN after: .* the dense net/.test(l)), scratch.verdict.join("\n"));
 
