@@ -67,7 +67,7 @@ export function decompositionRows(layers: readonly LayerDecompositionReport[], p
       maxRank: rankLabel(l.maxRank),
       relativeError: l.relativeError,
       theoreticalSpeedup: l.theoreticalSpeedup,
-      measuredSpeedup: perLayer.find((r) => r.layer === l.name && r.rank === rank)?.measuredSpeedup,
+      measuredSpeedup: perLayer.find((r) => r.layer === l.name && (r.rankLabel ?? r.rank) === rank)?.measuredSpeedup,
     };
   });
 }

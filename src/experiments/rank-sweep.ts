@@ -5,8 +5,8 @@ import {
   checkPlan,
   factorizationMethod,
   RankUnreachableError,
-  scalarRank,
   type DecompositionPlan,
+  type Rank,
   type FactorizationMethod,
   type LayerDecompositionReport,
 } from "../lowrank";
@@ -18,7 +18,10 @@ import { train, type TrainData, type TrainOptions } from "../train/train";
 /** One (layer, rank) point of a rank sweep. Accuracies are fractions in [0, 1]. */
 export interface SweepRow {
   layer: string;
+  /** K; for a method with two ranks (tucker2) its first, R1 (R2 follows it on the method's path), with both in rankLabel. */
   rank: number;
+  /** "R1×R2" for two-rank methods. */
+  rankLabel?: string;
   /** ‖W − W_K‖_F / ‖W‖_F of the layer's kernel. */
   relError: number;
   /** Test accuracy with the layer replaced by its rank-K replacement, before fine-tuning. */
@@ -121,6 +124,11 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
 
 type Report = LayerDecompositionReport[];
 
+/** A sweep row's rank: K itself, or R1 with "R1×R2" beside it for a two-rank method. */
+function sweepRank(rank: Rank): { rank: number; rankLabel?: string } {
+  return typeof rank === "number" ? { rank } : { rank: rank[0], rankLabel: rank.join("×") };
+}
+
 /** Theoretical speed-up of all decomposed convs together: their dense MACs over their V/H MACs. */
 export function convStackSpeedup(report: readonly LayerDecompositionReport[]): number {
   const dense = report.reduce((s, r) => s + r.originalMacs, 0);
@@ -141,10 +149,9 @@ async function rowsFor(
 ): Promise<SweepRow[]> {
   if (mode === "each") {
     const r = report[0];
-    const rank = scalarRank(r.rank, "rankSweep");
-    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), rank, { batchSize: measure.batchSize, method }) : undefined;
+    const measured = measure ? await measureLayerSpeedup(dense.getLayer(r.name), r.rank, { batchSize: measure.batchSize, method }) : undefined;
     return [
-      { layer: r.name, rank, relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
+      { layer: r.name, ...sweepRank(r.rank), relError: r.relativeError, accuracyBefore, accuracyAfter, theoreticalSpeedup: r.theoreticalSpeedup, measuredSpeedup: measured?.measuredSpeedup },
     ];
   }
   // Whole network: MAC-weighted speed-up of the decomposed convs, and the measured whole-model ratio.
@@ -155,7 +162,7 @@ async function rowsFor(
     {
       layer: "all",
       // Ranks differ per layer under energy/speed-up rules: report their mean.
-      rank: Math.round(report.reduce((s, r) => s + scalarRank(r.rank, "rankSweep"), 0) / report.length),
+      rank: Math.round(report.reduce((s, r) => s + sweepRank(r.rank).rank, 0) / report.length),
       relError: Math.sqrt(errSq / normSq),
       accuracyBefore,
       accuracyAfter,

@@ -85,9 +85,6 @@ function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
   const badSweep = o.sweepSpeedups.filter((x) => !(Number.isFinite(x) && x > 0));
   if (badSweep.length) throw new Error(`Sweep speed-ups must be finite positive numbers, got ${badSweep.join(", ")}.`);
   const method = planMethod(rule);
-  if (o.sweep && typeof method.maxRank({ kh: 3, kw: 3, inC: 4, outC: 4 }) !== "number") {
-    throw new Error(`--method ${method.name} has two ranks per layer; the rank sweeps take one-rank methods (tai, jaderberg): add --no-sweep.`);
-  }
   const model = buildModel(o.model, modelOptions(settings, o.model));
   try {
     const layers = eligibleConvLayers(model, method);

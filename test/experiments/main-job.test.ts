@@ -74,18 +74,19 @@ test("--scratch-recipe: the from-scratch net trained by TRP is reported as such;
   assert.ok(!existsSync(join(fresh, "tiny-cnn-quick", "training")), "refused before the baseline trained");
 });
 
-test("--method tucker2: decomposes, fine-tunes, trains its twin from scratch (BN stays after the layer) and reports ranks as R1×R2; the rank sweeps refuse it up front", async () => {
+test("--method tucker2: decomposes, fine-tunes, sweeps, trains its twin from scratch (BN stays after the layer) and reports ranks as R1×R2", async () => {
   const out = tempDir("main-job-tucker2");
-  const base = {
-    profile: "quick" as const, model: "tiny-cnn" as const, speedup: 2, sweepSpeedups: [2], method: "tucker2", fromScratch: true,
-    checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
-    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50 },
-  };
-  await assert.rejects(() => runMainJob({ ...base, sweep: true, outDir: join(out, "sweep") }), /--method tucker2 has two ranks per layer.*--no-sweep/);
-  const { summary } = await runMainJob({ ...base, sweep: false, outDir: join(out, "run") });
+  const { summary } = await runMainJob({
+    profile: "quick", model: "tiny-cnn", speedup: 2, sweepSpeedups: [2], method: "tucker2", fromScratch: true, sweep: true,
+    outDir: join(out, "run"), checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, scratchEpochs: 1, fineTuneEpochs: 1, batchSize: 50, measureBatchSize: 8 },
+  });
   assert.deepEqual(summary.map((r) => r.network), ["baseline", "decomposed (no fine-tune)", "decomposed + fine-tuned", "low-rank from scratch (BN)"]);
-  const rows = (await readCsvRows(join(out, "run", "decomposition.csv"))) as { rank: unknown }[];
+  const rows = (await readCsvRows(join(out, "run", "decomposition.csv"))) as { rank: unknown; measuredSpeedup: unknown }[];
   assert.ok(rows.length > 0 && rows.every((r) => /^\d+×\d+$/.test(String(r.rank))), JSON.stringify(rows));
+  assert.ok(rows.every((r) => Number(r.measuredSpeedup) > 0), "each layer's Tucker-2 replacement was timed by the sweep");
+  const sweep = (await readCsvRows(join(out, "run", "sweep-per-layer.csv"))) as { rank: unknown; rankLabel: unknown }[];
+  assert.ok(sweep.length > 0 && sweep.every((r) => String(r.rankLabel).startsWith(`${r.rank}×`)), JSON.stringify(sweep));
   assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /Tucker2Conv2D|BatchNormalization/);
 });
 
