@@ -152,7 +152,8 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
   if (tracking && !tracked.length) throw new Error(`trainHybrid: ${model.name} has no d×d conv (d > 1) left to track${keepDense.length ? ` once ${keepDense.join(", ")} stay dense` : ""}.`);
   const denseDir = o.checkpointDir && join(o.checkpointDir, "dense");
   // The model is fresh here, so its stable ranks are those at initialisation, in a resumed run too.
-  const record: SwitchRecord = readSwitchRecord(o.checkpointDir) ?? { atInit: tracking ? stableRanksOf(tracked) : {}, byEpoch: [] };
+  // A fresh run (resume off) decides afresh, whatever an earlier run in the folder recorded.
+  const record: SwitchRecord = (o.resume ? readSwitchRecord(o.checkpointDir) : undefined) ?? { atInit: tracking ? stableRanksOf(tracked) : {}, byEpoch: [] };
   const save = () => {
     if (!o.checkpointDir) return;
     mkdirSync(o.checkpointDir, { recursive: true });
