@@ -12,6 +12,7 @@ import {
   rankLabel,
   RankUnreachableError,
   type FitIteration,
+  type DecompositionPlan,
   type RankRule,
 } from "../lowrank";
 import type { ProfileSettings } from "../profiles";
@@ -232,7 +233,7 @@ export interface RuleRow {
 }
 
 /** Each labelled rule decomposes the baseline; its ranks, cost, total error and test accuracy, side by side. */
-export function rulesCompared(baseline: tf.LayersModel, test: Cifar10Split, rules: readonly { label: string; rule: RankRule }[]): RuleRow[] {
+export function rulesCompared(baseline: tf.LayersModel, test: Cifar10Split, rules: readonly { label: string; rule: DecompositionPlan }[]): RuleRow[] {
   return rules.map(({ label, rule }) => {
     const { model, layers } = decomposeModelWithReport(baseline, rule);
     try {
