@@ -179,6 +179,7 @@ test("TRP: trains dense while projecting, then decomposes into a net that predic
 
 test("hybrid, automatic switch (Cuttlefish): switches once stable ranks settle, ranks from them; a resumed run decides alike and trains nothing more", async () => {
   const o = { epochs: 4, batchSize: 64, learningRate: 0.05, progress: "none" as const };
+  const tensorsBefore = tf.memory().numTensors;
   // A loose tolerance is met at the first epoch that has one before it.
   const loose = vggSmall({ widths: [8, 16, 16], seed: 8 });
   const first = loose.layers.find((l) => l.getClassName() === "Conv2D")!.name;
@@ -211,6 +212,7 @@ test("hybrid, automatic switch (Cuttlefish): switches once stable ranks settle, 
   assert.equal(r3.switchedAt, 3);
   assert.equal(r3.history.length, 4);
   for (const m of [loose, again, strict, r.model, r2.model, r3.model]) m.dispose();
+  assert.equal(tf.memory().numTensors, tensorsBefore, "no tensors left behind");
 });
 
 test("TRP and hybrid checkpoints record their projection and switch settings: a resume with others is refused, not mixed", async () => {
