@@ -233,11 +233,6 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
             verdict,
           };
           writeFileAtomic(summaryPath(outDir, o.profile, part.name), `${JSON.stringify(summary, null, 1)}\n`);
-          const figures = partFigures(summary);
-          if (figures.length) {
-            const { imagesError } = await writeFigures(figures, figuresDir(outDir, o.profile));
-            if (imagesError) say(`${part.name}: figures written as HTML only (${imagesError})`);
-          }
           say(`${part.name}: finished in ${minutes(summary.seconds * 1000)} → ${summaryPath(outDir, o.profile, part.name)}`);
         }
       } finally {
@@ -248,6 +243,15 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
     }
   }
   const all = PARTS.map((p) => readSummary(outDir, o.profile, p.name)).filter((s): s is PartSummary => s !== undefined);
+  // Figures from the summaries alone: those of the parts run now, and any missing (a summary made elsewhere
+  // or before figures existed).
+  for (const summary of all) {
+    const ranNow = todo.some((p) => p.name === summary.part);
+    const figures = partFigures(summary).filter((f) => ranNow || !existsSync(join(figuresDir(outDir, o.profile), `${f.basename}.png`)));
+    if (!figures.length) continue;
+    const { imagesError } = await writeFigures(figures, figuresDir(outDir, o.profile));
+    say(`${summary.part}: ${figures.length} figure(s) written${imagesError ? ` as HTML only (${imagesError})` : ""}`);
+  }
   const summaries = all.filter((s) => parts.some((p) => p.name === s.part));
   if (o.resultsFile !== null) {
     const file = o.resultsFile ?? "RESULTS.md";
