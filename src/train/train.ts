@@ -101,6 +101,8 @@ export async function train(model: tf.LayersModel, data: TrainData, options: Tra
           if (ckpt.state.optimizer.className !== want) {
             throw new Error(`The checkpoint in ${ckpt.path} was trained with ${ckpt.state.optimizer.className}, not ${want}: use the same optimizer to resume.`);
           }
+          // setWeights replaces an optimizer's state without freeing it: free what a used optimizer holds first.
+          tf.dispose((await optimizer.getWeights()).map((w) => w.tensor));
           await optimizer.setWeights(ckpt.optimizerWeights);
           history.push(...ckpt.state.history);
           startEpoch = ckpt.state.epoch + 1;

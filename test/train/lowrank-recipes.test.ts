@@ -230,3 +230,21 @@ test("TRP and hybrid checkpoints record their projection and switch settings: a 
   await assert.rejects(() => trainHybrid(d, data, { ...h, switchEpoch: 1, plan: { speedup: 3 }, resume: true }), /other settings.*extra/s);
   for (const m of [a, b, c, d, r.model, rh.model]) m.dispose();
 });
+
+test("resuming with an optimizer that already holds state frees that state (nothing leaks)", async () => {
+  const dir = tempDir("used-optimizer-resume");
+  const o = { epochs: 2, batchSize: 64, learningRate: 0.05, progress: "none" as const, checkpointDir: dir };
+  const first = tinyCnn({ seed: 12 });
+  const firstOptimizer = tf.train.momentum(0.05, 0.9);
+  await train(first, data, { ...o, optimizer: firstOptimizer, stopAfterEpoch: 1 });
+  firstOptimizer.dispose();
+  const model = tinyCnn({ seed: 12 });
+  const optimizer = tf.train.momentum(0.05, 0.9);
+  await train(model, data, { ...o, epochs: 1, checkpointDir: undefined, optimizer }); // the optimizer now holds momentum
+  const before = tf.memory().numTensors;
+  await train(model, data, { ...o, optimizer, resume: true });
+  assert.equal(tf.memory().numTensors, before);
+  optimizer.dispose();
+  first.dispose();
+  model.dispose();
+});
