@@ -70,8 +70,8 @@ const armKey = (arm: ScratchArm) => arm.toLowerCase().replace(/[^a-z]+/g, "-");
 
 /**
  * The paper's second claim, tested so that it can fail: each model dense and as its low-rank twins,
- * trained from scratch with the same schedule, data and seeds, without augmentation, until test accuracy
- * stops improving (settings.scratchCompare). BN is in every arm — the dense nets have it after each conv —
+ * trained from scratch with the same schedule, data and seeds, without augmentation, for the whole schedule
+ * (settings.scratchCompare; each run's best epoch is its result). BN is in every arm — the dense nets have it after each conv —
  * so a low-rank win cannot come from BN alone. Each run checkpoints and resumes like the baseline's.
  */
 export async function fromScratchCompared(settings: ProfileSettings, data: { train: Cifar10Split; test: Cifar10Split }, options: FromScratchOptions = {}): Promise<ScratchRow[]> {

@@ -76,7 +76,7 @@ export const PARTS: readonly ReproductionPart[] = [
   {
     name: "from-scratch",
     description:
-      "claim 2 — vgg-small and the authors' 3-conv CNN dense and as low-rank twins (BN after; BN between; and the later recipes SI + FD, hybrid, TRP at the same multiply-adds), trained from scratch without augmentation on fewer images until test accuracy stops improving, over seeds",
+      "claim 2 — vgg-small and the authors' 3-conv CNN dense and as low-rank twins (BN after; BN between; and the later recipes SI + FD, hybrid, TRP at the same multiply-adds), trained from scratch without augmentation on fewer images for one whole cosine schedule (best epoch reported), over seeds",
     units: (s) => 2 * SCRATCH_ARMS.length * s.scratchCompare.seeds.length,
     scope: `arms: ${SCRATCH_ARMS.join("; ")}`,
     async run(ctx) {

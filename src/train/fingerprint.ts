@@ -94,12 +94,25 @@ export function runFingerprint(model: tf.LayersModel, data: TrainData, o: TrainO
 
 const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
+/**
+ * More patience (or none) than the checkpoint's run had: patience only decides where a run stops, so the
+ * epochs trained so far are exactly those of the more patient run, which may go on from them.
+ */
+function patienceRelaxed(saved: unknown, now: unknown): boolean {
+  return typeof saved === "number" && (now === null || (typeof now === "number" && now > saved));
+}
+
 /** Human-readable differences between a checkpoint's fingerprint (`saved`) and this run's; empty when they match. */
 export function fingerprintDifferences(saved: RunFingerprint, now: RunFingerprint): string[] {
   const out: string[] = [];
+  const relaxed = patienceRelaxed(saved.training.patience, now.training.patience);
   if (saved.model !== now.model) out.push("the model's architecture");
-  if (saved.data !== now.data) out.push("the training data (another subset, seed or normalisation)");
-  const keys = [...new Set([...Object.keys(saved.training), ...Object.keys(now.training)])];
+  // Early stopping read the test data, so it is in the saved fingerprint; without early stopping it is not.
+  const sameData = saved.data === now.data || (relaxed && now.training.patience === null && saved.data.startsWith(`${now.data}+test `));
+  if (!sameData) out.push("the training data (another subset, seed or normalisation)");
+  // Without early stopping, minDelta (what counted as an improvement) no longer decides anything either.
+  const ignored = relaxed ? (now.training.patience === null ? ["patience", "minDelta"] : ["patience"]) : [];
+  const keys = [...new Set([...Object.keys(saved.training), ...Object.keys(now.training)])].filter((k) => !ignored.includes(k));
   for (const k of keys) {
     const a = show(saved.training[k]);
     const b = show(now.training[k]);

@@ -96,7 +96,7 @@ test("scheduleSpan: a call covering epochs 3–4 of a 4-epoch run takes the rate
   model.dispose();
 });
 
-test("a run that stopped early is complete: resuming it trains no further epoch", async () => {
+test("a run that stopped early is complete: resuming it trains no further epoch, unless with more patience (or none)", async () => {
   const dir = tempDir("early-stop-resume");
   const o = { epochs: 5, batchSize: 64, learningRate: 0.05, patience: 1, minDelta: 1, checkpointDir: dir, progress: "none" as const };
   const first = tinyCnn({ seed: 5 });
@@ -107,8 +107,18 @@ test("a run that stopped early is complete: resuming it trains no further epoch"
   const r2 = await train(again, data, { ...o, resume: true });
   assert.equal(r2.stopReason, "already-complete");
   assert.equal(r2.history.length, 2);
+  // With more patience, or none, the same checkpoint goes on: its epochs are those of the patient run.
+  const patient = tinyCnn({ seed: 5 });
+  const r3 = await train(patient, data, { ...o, patience: undefined, minDelta: undefined, resume: true });
+  assert.deepEqual([r3.startEpoch, r3.history.length, r3.stopReason], [3, 5, "completed"]);
+  assert.deepEqual(r3.history.slice(0, 2), r1.history);
+  // Less patience than the run had is another run: refused.
+  const dir2 = tempDir("early-stop-resume-less");
+  await train(tinyCnn({ seed: 5 }), data, { ...o, patience: 3, checkpointDir: dir2, stopAfterEpoch: 1 });
+  await assert.rejects(() => train(tinyCnn({ seed: 5 }), data, { ...o, checkpointDir: dir2, resume: true }), /other settings.*patience 3 \(now 1\)/s);
   first.dispose();
   again.dispose();
+  patient.dispose();
 });
 
 test("hybrid: at the switch the full-rank low-rank net predicts what the dense net does; momentum carries over for surviving variables; one schedule spans both phases", async () => {
