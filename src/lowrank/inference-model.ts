@@ -50,7 +50,7 @@ export interface InferenceModelReport {
   foldedBatchNorms: string[];
   /** ReLU layers fused into the conv before them. */
   fusedActivations: string[];
-  /** V/H pairs and Tucker-2 layers written as standard Conv2D layers (two or three). */
+  /** V/H pairs, Tucker-2 and CP layers written as standard (depthwise) conv layers. */
   splitPairs: string[];
 }
 
@@ -180,6 +180,18 @@ function convEntry(graph: LayerGraph, name: string, c: ConfigDict, trainable: bo
   return graph.sequential ? { className: "Conv2D", config } : { name, className: "Conv2D", config, inboundNodes: [] };
 }
 
+/** Put `parts` (in order) in front of layer `name` with their weights, refusing names the model already uses. */
+function insertParts(graph: LayerGraph, model: tf.LayersModel, name: string, parts: { entry: Entry; host: HostConv }[], convWeights: Map<string, HostConv>): void {
+  for (const { entry } of parts) {
+    const n = graph.nameOf(entry);
+    if (model.layers.some((l) => l.name === n)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${n}' already exists.`);
+  }
+  for (const { entry, host } of parts) {
+    graph.insertBefore(name, entry);
+    convWeights.set(graph.nameOf(entry), host);
+  }
+}
+
 function depthwiseEntry(graph: LayerGraph, name: string, kernelSize: number[], strides: number[], padding: string, trainable: boolean): Entry {
   const config: ConfigDict = { name, trainable, kernelSize, strides, padding, depthMultiplier: 1, dataFormat: "channelsLast", dilationRate: [1, 1], activation: "linear", useBias: false };
   return graph.sequential ? { className: "DepthwiseConv2D", config } : { name, className: "DepthwiseConv2D", config, inboundNodes: [] };
@@ -219,57 +231,40 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
       if (pair.bn === "between") foldAffine(vertical, affineOf(w, pair.bnEpsilon, "bn_", K));
       if (pair.bn === "after") foldAffine(conv, affineOf(w, pair.bnEpsilon, "bn_", N));
       if (pair.bn !== "none") report.foldedBatchNorms.push(`${name} (its own BN, ${pair.bn})`);
-      const vName = `${name}_vertical`;
-      if (model.layers.some((l) => l.name === vName)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${vName}' already exists.`);
       const vConfig = { filters: K, kernelSize: [kh, 1], strides: [sH, 1], padding: pair.padding, activation: "linear", useBias: pair.bn === "between", batchInputShape: c.batchInputShape };
-      graph.insertBefore(name, convEntry(graph, vName, vConfig, layer.trainable));
       if (!vConfig.useBias) vertical.bias = new Float32Array(0);
-      convWeights.set(vName, vertical);
+      insertParts(graph, model, name, [{ entry: convEntry(graph, `${name}_vertical`, vConfig, layer.trainable), host: vertical }], convWeights);
       entry.className = "Conv2D";
       entry.config = { name, filters: N, kernelSize: [1, kw], strides: [1, sW], padding: pair.padding, activation, useBias: true };
       report.splitPairs.push(name);
-    } else if (isTucker) {
-      const t = layer as Tucker2Conv2D;
-      const [r1, r2] = t.rank;
-      const N = t.filters;
-      const C = w.get("first_kernel")!.length / r1;
-      const [firstName, coreName] = [`${name}_first`, `${name}_core`];
-      for (const n of [firstName, coreName]) if (model.layers.some((l) => l.name === n)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${n}' already exists.`);
-      graph.insertBefore(name, convEntry(graph, firstName, { filters: r1, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation: "linear", useBias: false, batchInputShape: c.batchInputShape }, layer.trainable));
-      convWeights.set(firstName, { kernel: Float32Array.from(w.get("first_kernel")!), shape: [1, 1, C, r1], bias: new Float32Array(0) });
-      graph.insertBefore(name, convEntry(graph, coreName, { filters: r2, kernelSize: [...t.kernelSize], strides: [...t.strides], padding: t.padding, activation: "linear", useBias: false }, layer.trainable));
-      convWeights.set(coreName, { kernel: Float32Array.from(w.get("core_kernel")!), shape: [...t.kernelSize, r1, r2], bias: new Float32Array(0) });
-      conv = { kernel: Float32Array.from(w.get("last_kernel")!), shape: [1, 1, r2, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(N)) };
-      entry.className = "Conv2D";
-      entry.config = { name, filters: N, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation, useBias: true };
-      report.splitPairs.push(name);
-    } else if (isCp) {
-      const t = layer as CpConv2D;
-      const R = t.rank;
-      const N = t.filters;
-      const [kh, kw] = t.kernelSize;
-      const C = w.get("first_kernel")!.length / R;
-      const vertical = w.get("vertical_kernel")!;
-      const horizontal = w.get("horizontal_kernel")!;
-      const strided = t.strides.some((x) => x > 1);
-      const names = [`${name}_first`, ...(strided ? [`${name}_depthwise`] : [`${name}_vertical`, `${name}_horizontal`])];
-      for (const n of names) if (model.layers.some((l) => l.name === n)) throw new Error(`inferenceModel: cannot split '${name}': a layer named '${n}' already exists.`);
-      graph.insertBefore(name, convEntry(graph, names[0], { filters: R, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation: "linear", useBias: false, batchInputShape: c.batchInputShape }, layer.trainable));
-      convWeights.set(names[0], { kernel: Float32Array.from(w.get("first_kernel")!), shape: [1, 1, C, R], bias: new Float32Array(0) });
-      if (strided) {
+    } else if (isTucker || isCp) {
+      // A chain ending in a 1×1 conv R→N (factored-conv2d.ts): its first parts go in front, the last conv keeps the name.
+      const f = layer as Tucker2Conv2D | CpConv2D;
+      const [kh, kw] = f.kernelSize;
+      const R = isTucker ? (f as Tucker2Conv2D).rank[0] : (f as CpConv2D).rank;
+      const last = isTucker ? (f as Tucker2Conv2D).rank[1] : R;
+      const N = f.filters;
+      const noBias = new Float32Array(0);
+      const first = { filters: R, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation: "linear", useBias: false, batchInputShape: c.batchInputShape };
+      const parts = [{ entry: convEntry(graph, `${name}_first`, first, layer.trainable), host: { kernel: Float32Array.from(w.get("first_kernel")!), shape: [1, 1, w.get("first_kernel")!.length / R, R], bias: noBias } }];
+      if (isTucker) {
+        const core = { filters: last, kernelSize: [kh, kw], strides: [...f.strides], padding: f.padding, activation: "linear", useBias: false };
+        parts.push({ entry: convEntry(graph, `${name}_core`, core, layer.trainable), host: { kernel: Float32Array.from(w.get("core_kernel")!), shape: [kh, kw, R, last], bias: noBias } });
+      } else if (f.strides.some((x) => x > 1)) {
         // TensorFlow's depthwise kernel takes equal strides only: one kh×kw depthwise conv with the outer product of the two taps.
-        if (t.strides[0] !== t.strides[1]) throw new Error(`inferenceModel: '${name}' has strides [${t.strides.join(", ")}]; a CP layer's deploy form needs equal strides.`);
+        if (f.strides[0] !== f.strides[1]) throw new Error(`inferenceModel: '${name}' has strides [${f.strides.join(", ")}]; a CP layer's deploy form needs equal strides.`);
+        const [vertical, horizontal] = [w.get("vertical_kernel")!, w.get("horizontal_kernel")!];
         const merged = new Float32Array(kh * kw * R);
         for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let r = 0; r < R; r++) merged[(i * kw + j) * R + r] = vertical[i * R + r] * horizontal[j * R + r];
-        graph.insertBefore(name, depthwiseEntry(graph, names[1], [kh, kw], [...t.strides], t.padding, layer.trainable));
-        convWeights.set(names[1], { kernel: merged, shape: [kh, kw, R, 1], bias: new Float32Array(0) });
+        parts.push({ entry: depthwiseEntry(graph, `${name}_depthwise`, [kh, kw], [...f.strides], f.padding, layer.trainable), host: { kernel: merged, shape: [kh, kw, R, 1], bias: noBias } });
       } else {
-        graph.insertBefore(name, depthwiseEntry(graph, names[1], [kh, 1], [1, 1], t.padding, layer.trainable));
-        convWeights.set(names[1], { kernel: Float32Array.from(vertical), shape: [kh, 1, R, 1], bias: new Float32Array(0) });
-        graph.insertBefore(name, depthwiseEntry(graph, names[2], [1, kw], [1, 1], t.padding, layer.trainable));
-        convWeights.set(names[2], { kernel: Float32Array.from(horizontal), shape: [1, kw, R, 1], bias: new Float32Array(0) });
+        parts.push(
+          { entry: depthwiseEntry(graph, `${name}_vertical`, [kh, 1], [1, 1], f.padding, layer.trainable), host: { kernel: Float32Array.from(w.get("vertical_kernel")!), shape: [kh, 1, R, 1], bias: noBias } },
+          { entry: depthwiseEntry(graph, `${name}_horizontal`, [1, kw], [1, 1], f.padding, layer.trainable), host: { kernel: Float32Array.from(w.get("horizontal_kernel")!), shape: [1, kw, R, 1], bias: noBias } },
+        );
       }
-      conv = { kernel: Float32Array.from(w.get("last_kernel")!), shape: [1, 1, R, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(N)) };
+      insertParts(graph, model, name, parts, convWeights);
+      conv = { kernel: Float32Array.from(w.get("last_kernel")!), shape: [1, 1, last, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(N)) };
       entry.className = "Conv2D";
       entry.config = { name, filters: N, kernelSize: [1, 1], strides: [1, 1], padding: "valid", activation, useBias: true };
       report.splitPairs.push(name);

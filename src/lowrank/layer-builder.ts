@@ -47,24 +47,7 @@ const taiLayers: LayerBuilder = {
   classNames: [LowRankConv2D.className],
   batchNorms: ["none", "between", "after"],
   replacementConfig(conv: LayerConfig, rank: Rank, bn: BnPlacement) {
-    const config: LayerConfig = {
-      name: conv.name,
-      trainable: conv.trainable,
-      filters: conv.filters,
-      kernelSize: conv.kernelSize,
-      rank: rank as number,
-      strides: conv.strides,
-      padding: conv.padding,
-      useBias: conv.useBias,
-      activation: conv.activation,
-      bn,
-      kernelInitializer: conv.kernelInitializer,
-      biasInitializer: conv.biasInitializer,
-      kernelRegularizer: conv.kernelRegularizer,
-      biasRegularizer: conv.biasRegularizer,
-    };
-    if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
-    if (conv.dtype != null) config.dtype = conv.dtype;
+    const config = { ...replacedConvFields(conv), rank: rank as number, bn, kernelRegularizer: conv.kernelRegularizer, biasRegularizer: conv.biasRegularizer };
     return { className: LowRankConv2D.className, config };
   },
   setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
@@ -83,15 +66,13 @@ const taiLayers: LayerBuilder = {
   },
 };
 
-/** The replacement config of a layer that holds no BN (tucker2, cp): the conv's own fields and the rank. */
-function withoutOwnBn(conv: LayerConfig, className: string, rank: number | number[], bn: BnPlacement): { className: string; config: LayerConfig } {
-  if (bn !== "none") throw new Error(`${className} layers have no batch norm of their own (bn '${bn}'): use bn 'none' — a BN after the conv stays where it is.`);
+/** The replaced Conv2D's own fields every replacement layer takes (same name, so the same inbound connections). */
+function replacedConvFields(conv: LayerConfig): LayerConfig {
   const config: LayerConfig = {
     name: conv.name,
     trainable: conv.trainable,
     filters: conv.filters,
     kernelSize: conv.kernelSize,
-    rank,
     strides: conv.strides,
     padding: conv.padding,
     useBias: conv.useBias,
@@ -101,7 +82,13 @@ function withoutOwnBn(conv: LayerConfig, className: string, rank: number | numbe
   };
   if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
   if (conv.dtype != null) config.dtype = conv.dtype;
-  return { className, config };
+  return config;
+}
+
+/** The replacement config of a layer that holds no BN (tucker2, cp): the conv's own fields and the rank. */
+function withoutOwnBn(conv: LayerConfig, className: string, rank: number | number[], bn: BnPlacement): { className: string; config: LayerConfig } {
+  if (bn !== "none") throw new Error(`${className} layers have no batch norm of their own (bn '${bn}'): use bn 'none' — a BN after the conv stays where it is.`);
+  return { className, config: { ...replacedConvFields(conv), rank } };
 }
 
 const tucker2Layers: LayerBuilder = {

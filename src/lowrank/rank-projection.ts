@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { kernelOfLayer, convSpecIfSized, kernelSizeOfLayer } from "./conv-layer";
-import { factorizeKernel, reconstructKernel } from "./decompose";
+import { factorizeKernel, kernelEnergy, reconstructKernel } from "./decompose";
 import { eligibleConvLayers } from "./decompose-model";
 import { tai } from "./methods";
 import { checkPlan, namedLayers, resolveRank, type DecompositionPlan } from "./plan";
@@ -29,12 +29,6 @@ export interface RankProjectionReport {
  * of Σσ²; { speedup }, { rank }, { ranks } fix it). A projected net decomposes (decomposeModel with the
  * reported ranks) with unchanged predictions.
  */
-const sumSquares = (x: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
-};
-
 export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan, options: RankProjectionOptions = {}): RankProjectionReport[] {
   checkPlan(plan);
   const skip = options.skip ?? [];
@@ -60,14 +54,13 @@ export function projectToLowRank(model: tf.LayersModel, plan: DecompositionPlan,
       for (let i = 0; i < d.horizontal.data.length; i++) d.horizontal.data[i] *= scale[Math.floor(i / N) % K];
     }
     const w = reconstructKernel(d.vertical, d.horizontal);
-    let total = 0;
-    for (const s of f.singularValues) total += s * s;
+    const total = kernelEnergy(kernel);
     const variable = layer.weights.find((v) => v.originalName.endsWith("/kernel"));
     if (!variable) throw new Error(`projectToLowRank: layer '${layer.name}' has no kernel weight.`);
     tf.tidy(() => {
       variable.write(tf.tensor(Float32Array.from(w.data), w.shape));
     });
-    reports.push({ layer: layer.name, rank: K, keptEnergy: total > 0 ? sumSquares(w.data) / total : 1 });
+    reports.push({ layer: layer.name, rank: K, keptEnergy: total > 0 ? kernelEnergy(w) / total : 1 });
   }
   return reports;
 }

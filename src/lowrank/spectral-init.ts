@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { decomposeKernel } from "./decompose";
+import { decomposeKernel, kernelEnergy } from "./decompose";
 import { LowRankConv2D } from "./lowrank-conv2d";
 import { deserializeObject, type InitializerLike } from "./tf-objects";
 
@@ -28,8 +28,7 @@ export function spectralInitialize(model: tf.LayersModel): SpectralInitReport[] 
     const data = drawn.dataSync() as Float32Array;
     drawn.dispose();
     const d = decomposeKernel({ data, shape }, layer.rank);
-    let total = 0;
-    for (const s of d.singularValues) total += s * s;
+    const total = kernelEnergy({ data, shape });
     tf.tidy(() => {
       vertical.write(tf.tensor(Float32Array.from(d.vertical.data), d.vertical.shape));
       horizontal.write(tf.tensor(Float32Array.from(d.horizontal.data), d.horizontal.shape));

@@ -159,10 +159,10 @@ export function readSummary(outDir: string, profile: ProfileName, part: string):
   }
 }
 
-/** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
 /** Where a profile's part figures go: <outDir>/<profile>/figures/. */
 export const figuresDir = (outDir: string, profile: ProfileName): string => join(outDir, profile, "figures");
 
+/** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
 export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings, scope?: string): boolean {
   if (summary.scope !== scope) return false;
   return Object.entries(summary.settings).every(([k, v]) => JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));

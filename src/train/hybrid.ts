@@ -16,7 +16,6 @@ import {
   type DecompositionPlan,
 } from "../lowrank";
 import { writeFileAtomic } from "../util/atomic-write";
-import { latestCheckpoint } from "./checkpoint";
 import type { TrainHistoryRow } from "./history";
 import { disposeOptimizer, makeOptimizer } from "./optimizer";
 import { train, type TrainResult } from "./train";
@@ -80,8 +79,6 @@ export interface MomentumCarry {
   carried: number;
   /** Variables that start with zero momentum: the new factors. */
   fresh: number;
-  /** True when the low-rank phase resumed from its own checkpoint, optimizer state included (nothing carried). */
-  restored?: boolean;
 }
 
 /**
@@ -217,10 +214,8 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
     record.ranks = ranks;
     save();
     lowOptimizer = make();
-    const lowDir = o.checkpointDir && join(o.checkpointDir, "low-rank");
-    // A low-rank phase resumed from its checkpoint restores its own optimizer state: carry nothing over
-    // (setWeights would replace, not free, the carried variables).
-    const carried: MomentumCarry = o.resume && lowDir && latestCheckpoint(lowDir) ? { carried: 0, fresh: 0, restored: true } : await carryMomentum(denseOptimizer, model, lowOptimizer, lowModel);
+    // A low-rank phase resumed from its own checkpoint restores the optimizer state saved there instead.
+    const carried = await carryMomentum(denseOptimizer, model, lowOptimizer, lowModel);
     const lowRank = await train(lowModel, data, {
       ...rest,
       optimizer: lowOptimizer,
@@ -228,7 +223,7 @@ export async function trainHybrid(model: tf.LayersModel, data: TrainData, o: Hyb
       stopAfterEpoch: o.stopAfterEpoch !== undefined ? Math.max(1, o.stopAfterEpoch - switchedAt) : undefined,
       scheduleSpan: { firstEpoch: switchedAt + 1, totalEpochs: o.epochs },
       fingerprintExtra: extra,
-      checkpointDir: lowDir,
+      checkpointDir: o.checkpointDir && join(o.checkpointDir, "low-rank"),
       label: `${o.label ?? model.name} low-rank`,
     });
     const history = [...dense.history, ...lowRank.history.map((r) => ({ ...r, epoch: r.epoch + switchedAt }))];

@@ -99,12 +99,6 @@ function contract(w: Float64Array | Float32Array, [kh, kw, C, N]: readonly numbe
   return core;
 }
 
-const sumSquares = (x: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
-  return s;
-};
-
 function transpose(m: Float64Array, rows: number, cols: number): Float64Array {
   const t = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
@@ -136,7 +130,7 @@ export function tucker2Decompose(kernel: HostKernel, rank: Tucker2Rank, options:
     v = leading(modeGram(contract(kernel.data, kernel.shape, u, r1, eyeN, N), [kh, kw, r1, N], 3), r2);
   }
   const core = contract(kernel.data, kernel.shape, u, r1, v, r2);
-  const residual = Math.max(0, kernelEnergy(kernel) - sumSquares(core));
+  const residual = Math.max(0, kernelEnergy(kernel) - kernelEnergy({ data: core, shape: [kh, kw, r1, r2] }));
   return {
     first: { data: u, shape: [1, 1, C, r1] },
     core: { data: core, shape: [kh, kw, r1, r2] },
