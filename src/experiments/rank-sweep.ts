@@ -79,7 +79,7 @@ export async function rankSweep(model: tf.LayersModel, data: TrainData & { test:
   const layers = options.layers ?? eligible.map((l) => l.name);
   for (const name of layers) {
     if (!eligible.some((l) => l.name === name)) {
-      throw new Error(`rankSweep: '${name}' is not a decomposable d×d Conv2D of this model (eligible: ${eligible.map((l) => l.name).join(", ")}).`);
+      throw new Error(`rankSweep: '${name}' is not a layer of this model the ${method.name} method can decompose (eligible: ${eligible.map((l) => l.name).join(", ")}).`);
     }
   }
   const mode = options.mode ?? "each";

@@ -1,4 +1,8 @@
-/** Reading TF.js conv layers: their ConvSpec, kernel and bias, and whether a method can take them. */
+/**
+ * Reading TF.js conv layers: their ConvSpec, kernel and bias, and whether a method can take them.
+ * A Dense layer (the svd method's other kind) reads as a 1×1 conv: kernel [1, 1, C, N], one "pixel"
+ * per position of its input's middle axes.
+ */
 import * as tf from "@tensorflow/tfjs";
 import type { ConvSpec } from "./cost";
 import type { HostKernel } from "./host-kernel";
@@ -43,6 +47,7 @@ export function layerInputShape(layer: tf.layers.Layer): number[] {
 export function convSpecOfLayer(layer: tf.layers.Layer): ConvSpec {
   const cfg = layer.getConfig() as Record<string, unknown>;
   const shape = layerInputShape(layer);
+  if (typeof cfg.units === "number") return denseSpec(layer.name, shape, cfg.units, cfg.useBias !== false);
   if (shape.length !== 4) throw new Error(`Layer '${layer.name}' expects a 4-D input [batch, H, W, C], got [${shape.join(", ")}].`);
   if (cfg.dataFormat !== undefined && cfg.dataFormat !== "channelsLast") {
     throw new Error(`Layer '${layer.name}' uses dataFormat '${String(cfg.dataFormat)}': only channelsLast (NHWC) is supported.`);
@@ -66,6 +71,20 @@ export function convSpecOfLayer(layer: tf.layers.Layer): ConvSpec {
   return { inH, inW, inC, outC, kh, kw, strideH, strideW, padding, bias: cfg.useBias !== false };
 }
 
+/** A Dense layer (or its replacement) as a 1×1 conv over the positions of its input's middle axes. */
+function denseSpec(name: string, shape: number[], units: number, bias: boolean): ConvSpec {
+  const inC = shape[shape.length - 1];
+  if (!(inC > 0)) throw new Error(`Layer '${name}' has an unknown number of inputs [${shape.join(", ")}].`);
+  const positions = shape.slice(1, -1).reduce((a, d) => a * d, 1);
+  if (!(positions > 0)) throw new UnknownInputSizeError(`Layer '${name}' has an input of unknown size [${shape.join(", ")}]: give the model a fixed input shape.`);
+  return { inH: positions, inW: 1, inC, outC: units, kh: 1, kw: 1, strideH: 1, strideW: 1, padding: "valid", bias };
+}
+
+/** True for a plain Dense layer (which the svd method factors like a 1×1 conv). */
+export function isDenseLayer(layer: tf.layers.Layer): boolean {
+  return layer.getClassName() === "Dense";
+}
+
 /** The ConvSpec, or null when the input height/width are not fixed. */
 export function convSpecIfSized(layer: tf.layers.Layer): ConvSpec | null {
   try {
@@ -76,18 +95,20 @@ export function convSpecIfSized(layer: tf.layers.Layer): ConvSpec | null {
   }
 }
 
-/** The kernel of a Conv2D, copied to host memory (HWIO). */
+/** The kernel of a Conv2D (HWIO) or of a Dense layer (as [1, 1, C, N]), copied to host memory. */
 export function kernelOfLayer(layer: tf.layers.Layer): HostKernel {
   const kernel = layer.getWeights()[0];
-  return { data: kernel.dataSync() as Float32Array, shape: kernel.shape as [number, number, number, number] };
+  const shape = kernel.shape.length === 2 ? [1, 1, ...kernel.shape] : kernel.shape;
+  return { data: kernel.dataSync() as Float32Array, shape: shape as [number, number, number, number] };
 }
 
-/** kh, kw, C, N of a Conv2D's kernel. */
+/** kh, kw, C, N of a Conv2D's kernel (1, 1, C, N for a Dense layer). */
 export function kernelSizeOfLayer(layer: tf.layers.Layer): KernelSize {
-  return kernelSize(layer.getWeights()[0].shape);
+  const shape = layer.getWeights()[0].shape;
+  return kernelSize(shape.length === 2 ? [1, 1, ...shape] : shape);
 }
 
-/** The bias of a Conv2D with useBias, else undefined. */
+/** The bias of a Conv2D or Dense layer with useBias, else undefined. */
 export function biasOfLayer(layer: tf.layers.Layer): Float32Array | undefined {
   const weights = layer.getWeights();
   return layer.getConfig().useBias && weights[1] ? (weights[1].dataSync() as Float32Array) : undefined;
@@ -95,7 +116,8 @@ export function biasOfLayer(layer: tf.layers.Layer): Float32Array | undefined {
 
 /**
  * Why a layer cannot be decomposed at all (any method), or null for a plain Conv2D (dilation 1,
- * NHWC, one group). `replacementClasses` are the classes methods build ("already decomposed").
+ * NHWC, one group) or Dense layer (which only methods with `factorsDense` take).
+ * `replacementClasses` are the classes methods build ("already decomposed").
  */
 export function convRefusal(layer: tf.layers.Layer, replacementClasses: readonly string[]): string | null {
   const cls = layer.getClassName();
@@ -103,6 +125,8 @@ export function convRefusal(layer: tf.layers.Layer, replacementClasses: readonly
   switch (cls) {
     case "Conv2D":
       break;
+    case "Dense":
+      return null;
     case "DepthwiseConv2D":
       return "depthwise convolutions have one filter per input channel (no C×N kernel matrix to factor)";
     case "SeparableConv2D":

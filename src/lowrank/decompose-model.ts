@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { convSpecIfSized, convRefusal, kernelOfLayer, kernelSizeOfLayer, biasOfLayer } from "./conv-layer";
+import { convSpecIfSized, convRefusal, kernelOfLayer, kernelSizeOfLayer, biasOfLayer, isDenseLayer } from "./conv-layer";
 import { convCost } from "./cost";
 import { scalarRank, type FactorizationMethod, type FactorizedKernel, type KernelAnalysis, type Rank } from "./factorization";
 import { layerBuilder, replacementClassNames, type LayerBuilder } from "./layer-builder";
@@ -41,12 +41,16 @@ export interface ModelDecomposition {
   layers: LayerDecompositionReport[];
 }
 
-/** Why `method` cannot take `layer` (a Conv2D it cannot factor, or not a plain Conv2D at all), or null. */
+/** Why `method` cannot take `layer` (a Conv2D it cannot factor, a Dense layer, or neither), or null. */
 function refusal(layer: tf.layers.Layer, method: FactorizationMethod): string | null {
+  if (isDenseLayer(layer) && !method.factorsDense) return `it is a Dense layer, which the ${method.name} method does not factor (the svd method does)`;
   return convRefusal(layer, replacementClassNames()) ?? method.refusal(kernelSizeOfLayer(layer));
 }
 
-/** The layers of `model` that `method` (default tai: Conv2D, kh > 1 or kw > 1, dilation 1, NHWC) can factor. */
+/**
+ * The layers of `model` that `method` can factor (default tai: Conv2D, kh > 1 or kw > 1, dilation 1,
+ * NHWC; svd: 1×1 Conv2D and Dense).
+ */
 export function eligibleConvLayers(model: tf.LayersModel, method: FactorizationMethod = factorizationMethod()): tf.layers.Layer[] {
   return model.layers.filter((l) => refusal(l, method) === null);
 }
@@ -56,6 +60,12 @@ function macsOf(layer: tf.layers.Layer, method: FactorizationMethod, rank: Rank)
   const size = kernelSizeOfLayer(layer);
   const spec = convSpecIfSized(layer) ?? { ...size, inH: 1, inW: 1, strideH: 1, strideW: 1, padding: "same" as const };
   return { originalMacs: convCost(spec).macs, lowRankMacs: method.cost(spec, rank).macs };
+}
+
+/** HWIO shape of a conv's kernel; [1, 1, C, N] for a Dense layer. */
+function hwioShapeOf(layer: tf.layers.Layer): [number, number, number, number] {
+  const { kh, kw, inC, outC } = kernelSizeOfLayer(layer);
+  return [kh, kw, inC, outC];
 }
 
 interface Chosen {
@@ -80,11 +90,11 @@ function resolvePlan(model: tf.LayersModel, plan: DecompositionPlan): Chosen[] {
   }
   const chosen = named ? model.layers.filter((l) => named.includes(l.name)) : eligibleConvLayers(model, method);
   if (chosen.length === 0 && !named) {
-    const convs = model.layers.filter((l) => /Conv/.test(l.getClassName()));
+    const convs = model.layers.filter((l) => /Conv/.test(l.getClassName()) || (method.factorsDense && isDenseLayer(l)));
     const reasons = convs.map((l) => `'${l.name}': ${refusal(l, method)}`);
     throw new Error(
       `No layer of model '${model.name}' can be decomposed${reasons.length ? ` (${reasons.join("; ")})` : ": it has no convolution"}. ` +
-        "The method needs a Conv2D with a d×d kernel, d > 1.",
+        (method.factorsDense ? `The ${method.name} method needs a 1×1 Conv2D or a Dense layer.` : "The method needs a Conv2D with a d×d kernel, d > 1."),
     );
   }
   const analyses = chosen.map((layer) => (needsSpectrum(plan) ? method.analyze(kernelOfLayer(layer)) : undefined));
@@ -177,7 +187,7 @@ export function decomposeModelWithReport(model: tf.LayersModel, plan: Decomposit
       method: method.name,
       rank,
       maxRank: method.maxRank(kernelSizeOfLayer(layer)),
-      kernelShape: layer.getWeights()[0].shape as [number, number, number, number],
+      kernelShape: hwioShapeOf(layer),
       singularValues: a.spectrum,
       residual: factored.residual,
       energy: factored.energy,

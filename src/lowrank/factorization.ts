@@ -37,6 +37,8 @@ export interface FactorizationMethod {
   readonly name: string;
   /** One line for reports: what the kernel becomes. */
   readonly description: string;
+  /** Also factors Dense layers, read as 1×1 convs (kernel [1, 1, C, N]); default false. */
+  readonly factorsDense?: boolean;
   /** null when the method can factor a conv of this size, else why not (and which method can). */
   refusal(size: KernelSize): string | null;
   /** The largest meaningful rank. */

@@ -20,6 +20,7 @@ export * from "./plan";
 export * from "./conv-layer";
 // Importing the layer module registers LowRankConv2D for (de)serialisation.
 export * from "./lowrank-conv2d";
+export * from "./lowrank-dense";
 export * from "./factored-conv2d";
 export * from "./tucker2-conv2d";
 export * from "./cp-conv2d";

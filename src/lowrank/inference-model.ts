@@ -5,13 +5,14 @@
  * each feature map; TensorFlow's own graph mode folds BN the same way. A V/H pair (LowRankConv2D)
  * becomes two plain Conv2D layers — `${name}_vertical` (kh×1) and `${name}` (1×kw) — and a Tucker-2
  * layer three — `${name}_first` (1×1), `${name}_core` (kh×kw) and `${name}` (1×1) — and a CP layer a 1×1
- * conv, depthwise convs and a 1×1 conv, so the result
- * needs no project code to load (`model.save` → `tf.loadLayersModel` in plain TF.js).
+ * conv, depthwise convs and a 1×1 conv, and a LowRankDense two Dense layers — `${name}_first` (C→K)
+ * and `${name}` (K→N) — so the result needs no project code to load (`model.save` → `tf.loadLayersModel` in plain TF.js).
  */
 import * as tf from "@tensorflow/tfjs";
 import { LowRankConv2D } from "./lowrank-conv2d";
 import { Tucker2Conv2D } from "./tucker2-conv2d";
 import { CpConv2D } from "./cp-conv2d";
+import { LowRankDense } from "./lowrank-dense";
 import { rebuildFromConfig } from "./rebuild-model";
 
 type ConfigDict = tf.serialization.ConfigDict;
@@ -50,7 +51,7 @@ export interface InferenceModelReport {
   foldedBatchNorms: string[];
   /** ReLU layers fused into the conv before them. */
   fusedActivations: string[];
-  /** V/H pairs, Tucker-2 and CP layers written as standard (depthwise) conv layers. */
+  /** V/H pairs, Tucker-2 and CP layers written as standard (depthwise) conv layers; LowRankDense as two Dense. */
   splitPairs: string[];
 }
 
@@ -192,6 +193,27 @@ function insertParts(graph: LayerGraph, model: tf.LayersModel, name: string, par
   }
 }
 
+/** A LowRankDense as `${name}_first` (C→K, no bias) in front of a Dense `${name}` (K→N, bias, activation). */
+function splitLowRankDense(graph: LayerGraph, model: tf.LayersModel, entry: Entry, convWeights: Map<string, HostConv>): void {
+  const name = graph.nameOf(entry);
+  const layer = model.getLayer(name) as LowRankDense;
+  const w = weightsByName(layer);
+  const first = w.get("first_kernel")!;
+  const second = w.get("second_kernel")!;
+  const [K, N] = [layer.rank, layer.units];
+  const dense = (n: string, config: ConfigDict): Entry => {
+    const c: ConfigDict = { name: n, trainable: layer.trainable, ...config };
+    return graph.sequential ? { className: "Dense", config: c } : { name: n, className: "Dense", config: c, inboundNodes: [] };
+  };
+  const firstConfig: ConfigDict = { units: K, activation: "linear", useBias: false };
+  if (entry.config.batchInputShape != null) firstConfig.batchInputShape = entry.config.batchInputShape;
+  const host = { kernel: Float32Array.from(first), shape: [first.length / K, K], bias: new Float32Array(0) };
+  insertParts(graph, model, name, [{ entry: dense(`${name}_first`, firstConfig), host }], convWeights);
+  entry.className = "Dense";
+  entry.config = dense(name, { units: N, activation: layer.activationName, useBias: layer.useBias }).config;
+  convWeights.set(name, { kernel: Float32Array.from(second), shape: [K, N], bias: Float32Array.from(w.get("bias") ?? new Float32Array(0)) });
+}
+
 function depthwiseEntry(graph: LayerGraph, name: string, kernelSize: number[], strides: number[], padding: string, trainable: boolean): Entry {
   const config: ConfigDict = { name, trainable, kernelSize, strides, padding, depthMultiplier: 1, dataFormat: "channelsLast", dilationRate: [1, 1], activation: "linear", useBias: false };
   return graph.sequential ? { className: "DepthwiseConv2D", config } : { name, className: "DepthwiseConv2D", config, inboundNodes: [] };
@@ -211,6 +233,11 @@ export function inferenceModelWithReport(model: tf.LayersModel): { model: tf.Lay
 
   for (const entry of [...graph.entries]) {
     const name = graph.nameOf(entry);
+    if (entry.className === LowRankDense.className && graph.canRewrite(entry)) {
+      splitLowRankDense(graph, model, entry, convWeights);
+      report.splitPairs.push(name);
+      continue;
+    }
     const isPair = entry.className === LowRankConv2D.className;
     const isTucker = entry.className === Tucker2Conv2D.className;
     const isCp = entry.className === CpConv2D.className;

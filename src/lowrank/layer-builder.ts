@@ -7,6 +7,7 @@ import type { FactorizationMethod, FactorizedKernel, Rank } from "./factorizatio
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, type LowRankConv2DConfig } from "./lowrank-conv2d";
 import { cp, jaderberg, pointwiseSvd, tai, tucker2 } from "./methods";
 import { CpConv2D, setCpWeights } from "./cp-conv2d";
+import { LowRankDense, setLowRankDenseWeights } from "./lowrank-dense";
 import { setTucker2Weights, Tucker2Conv2D } from "./tucker2-conv2d";
 import type { BnPlacement } from "./plan";
 
@@ -129,11 +130,44 @@ const cpLayers: LayerBuilder = {
   rankOf: (layer: tf.layers.Layer) => taiLayers.rankOf(layer),
 };
 
+/** A replaced layer's config is a Dense layer's (units, no filters). */
+const isDenseConfig = (config: LayerConfig): boolean => typeof config.units === "number";
+
+/** svd: a 1×1 conv becomes Tai's pair with 1×1 taps, a Dense layer a LowRankDense. */
+const svdLayers: LayerBuilder = {
+  ...taiLayers,
+  method: pointwiseSvd,
+  classNames: [LowRankConv2D.className, LowRankDense.className],
+  replacementConfig(layer: LayerConfig, rank: Rank, bn: BnPlacement) {
+    if (!isDenseConfig(layer)) return taiLayers.replacementConfig(layer, rank, bn);
+    if (bn !== "none") throw new Error(`LowRankDense layers have no batch norm of their own (bn '${bn}'): use bn 'none' for Dense layers.`);
+    const config: LayerConfig = {
+      name: layer.name,
+      trainable: layer.trainable,
+      units: layer.units,
+      rank: rank as number,
+      useBias: layer.useBias,
+      activation: layer.activation,
+      kernelInitializer: layer.kernelInitializer,
+      biasInitializer: layer.biasInitializer,
+      kernelRegularizer: layer.kernelRegularizer,
+      biasRegularizer: layer.biasRegularizer,
+    };
+    if (layer.batchInputShape != null) config.batchInputShape = layer.batchInputShape;
+    if (layer.dtype != null) config.dtype = layer.dtype;
+    return { className: LowRankDense.className, config };
+  },
+  setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {
+    if (!(layer instanceof LowRankDense)) return taiLayers.setWeights(layer, factored, bias);
+    setLowRankDenseWeights(layer, { first: factored.factors.vertical, second: factored.factors.horizontal }, bias);
+  },
+};
+
 /**
- * Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, and svd's two 1×1
- * convs are Tai's pair with 1×1 taps, so both build the same layer.
+ * Every method's layer builder, by method name. Jaderberg's fit has Tai's structure, so it builds the
+ * same layer; so do svd's two 1×1 convs (Tai's pair with 1×1 taps).
  */
-export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, svd: { ...taiLayers, method: pointwiseSvd }, tucker2: tucker2Layers, cp: cpLayers };
+export const LAYER_BUILDERS: Readonly<Record<string, LayerBuilder>> = { tai: taiLayers, jaderberg: { ...taiLayers, method: jaderberg }, svd: svdLayers, tucker2: tucker2Layers, cp: cpLayers };
 
 /** The builder of `method`. */
 export function layerBuilder(method: FactorizationMethod): LayerBuilder {

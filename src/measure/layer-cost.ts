@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { builderForLayer, convCost, convSpecOfLayer, layerInputShape } from "../lowrank";
+import { builderForLayer, convCost, convSpecOfLayer, LowRankDense } from "../lowrank";
 
+/** conv: Conv2D; lowrank: a method's replacement of a conv; dense: Dense or its svd replacement. */
 export type LayerKind = "conv" | "lowrank" | "dense" | "other";
 
 export interface LayerCostInfo {
@@ -18,14 +19,13 @@ export function layerCost(layer: tf.layers.Layer): LayerCostInfo {
   const params = layer.countParams();
   if (cls === "Conv2D") return { kind: "conv", params, macs: convCost(convSpecOfLayer(layer)).macs };
   const builder = builderForLayer(layer);
-  if (builder) return { kind: "lowrank", params, macs: builder.method.cost(convSpecOfLayer(layer), builder.rankOf(layer)).macs };
-  if (cls === "Dense") {
-    const shape = layerInputShape(layer);
-    const units = (layer.getConfig() as { units: number }).units;
-    // Dense applies to the last axis; every other non-batch position repeats it.
-    const positions = shape.slice(1, -1).reduce((a, d) => a * d, 1);
-    return { kind: "dense", params, macs: positions * shape[shape.length - 1] * units };
+  if (builder) {
+    // A factored Dense layer is still a fully connected layer, not one of the convs.
+    const kind = cls === LowRankDense.className ? "dense" : "lowrank";
+    return { kind, params, macs: builder.method.cost(convSpecOfLayer(layer), builder.rankOf(layer)).macs };
   }
+  // Dense reads as a 1×1 conv applied at every position of its input's middle axes.
+  if (cls === "Dense") return { kind: "dense", params, macs: convCost(convSpecOfLayer(layer)).macs };
   return { kind: "other", params, macs: 0 };
 }
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { convCost, convSpecOfLayer, layerBuilder, tai, type ConvSpec, type FactorizationMethod, type Rank } from "../lowrank";
+import { convCost, convSpecOfLayer, isDenseLayer, layerBuilder, LowRankDense, tai, type ConvSpec, type FactorizationMethod, type Rank } from "../lowrank";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
 import { timeIt, type TimeOptions } from "./time-it";
 
@@ -30,8 +30,8 @@ export interface LayerSpeedup {
 
 function specFrom(original: tf.layers.Layer | ConvSpec): ConvSpec {
   if (original instanceof tf.layers.Layer) {
-    if (original.getClassName() !== "Conv2D") {
-      throw new Error(`measureLayerSpeedup: layer '${original.name}' is a ${original.getClassName()}, not a Conv2D.`);
+    if (original.getClassName() !== "Conv2D" && !isDenseLayer(original)) {
+      throw new Error(`measureLayerSpeedup: layer '${original.name}' is a ${original.getClassName()}, not a Conv2D or Dense layer.`);
     }
     return convSpecOfLayer(original);
   }
@@ -43,7 +43,8 @@ function specFrom(original: tf.layers.Layer | ConvSpec): ConvSpec {
 
 /**
  * Measured forward speedup of the method's replacement at `rank` (default tai: the vertical/horizontal
- * pair) over the dense conv, beside the theoretical one. Both are built fresh as layers (as a model
+ * pair) over the dense conv, beside the theoretical one; for a Dense layer (svd), of a LowRankDense over
+ * a Dense, every input position as one row of the batch. Both are built fresh as layers (as a model
  * runs them: the replacement's own call, bias included when the spec has one) with random weights of
  * the right shapes; a layer passed in is only read for its shape.
  */
@@ -56,12 +57,21 @@ export async function measureLayerSpeedup(
   const method = opts.method ?? tai;
   const batchSize = opts.batchSize ?? DEFAULT_TIMING_BATCH;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`measureLayerSpeedup: batchSize must be a positive integer, got ${batchSize}.`);
+  const fullyConnected = original instanceof tf.layers.Layer && isDenseLayer(original);
+  if (fullyConnected && !method.factorsDense) {
+    throw new Error(`measureLayerSpeedup: '${(original as tf.layers.Layer).name}' is a Dense layer, which the ${method.name} method does not factor: pass { method: pointwiseSvd } (svd).`);
+  }
+  const why = method.refusal(spec);
+  if (why) throw new Error(`measureLayerSpeedup: the ${method.name} method cannot take this layer: ${why}.`);
   method.checkRank(spec, rank);
   const { inH, inW, inC, outC, kh, kw, strideH, strideW, padding } = spec;
   const common = { filters: outC, kernelSize: [kh, kw] as [number, number], strides: [strideH, strideW] as [number, number], padding, useBias: Boolean(spec.bias) };
-  const dense = tf.layers.conv2d({ ...common, kernelInitializer: "heNormal" });
-  const replacement = layerBuilder(method).createLayer({ ...common, name: `${method.name}_timed_${Date.now()}`, rank, bn: "none" });
-  const x = tf.randomNormal([batchSize, inH, inW, inC]) as tf.Tensor4D;
+  const name = `${method.name}_timed_${Date.now()}`;
+  const dense = fullyConnected ? tf.layers.dense({ units: outC, useBias: common.useBias }) : tf.layers.conv2d({ ...common, kernelInitializer: "heNormal" });
+  const replacement = fullyConnected
+    ? new LowRankDense({ name, units: outC, rank: rank as number, useBias: common.useBias })
+    : layerBuilder(method).createLayer({ ...common, name, rank, bn: "none" });
+  const x = tf.randomNormal(fullyConnected ? [batchSize * inH * inW, inC] : [batchSize, inH, inW, inC]);
   try {
     const originalMs = (await timeIt(() => dense.apply(x) as tf.Tensor, opts.timing)).medianMs;
     const lowRankMs = (await timeIt(() => replacement.apply(x) as tf.Tensor, opts.timing)).medianMs;

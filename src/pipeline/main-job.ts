@@ -88,7 +88,7 @@ function checkTargets(o: MainJobOptions, settings: ProfileSettings): void {
   const model = buildModel(o.model, modelOptions(settings, o.model));
   try {
     const layers = eligibleConvLayers(model, method);
-    if (layers.length === 0) throw new Error(`${o.model} has no conv the ${method.name} method can take (${method.description}): choose another --model or --method.`);
+    if (layers.length === 0) throw new Error(`${o.model} has no layer the ${method.name} method can take (${method.description}): choose another --model or --method.`);
     for (const layer of layers) {
       try {
         resolveRank(rule, { name: layer.name, size: kernelSizeOfLayer(layer), spec: convSpecIfSized(layer) ?? undefined }, method);

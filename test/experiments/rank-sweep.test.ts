@@ -54,7 +54,7 @@ test("all-layers sweep with a fine-tune budget: accuracy after is measured, tens
 });
 
 test("rankSweep refuses layers that cannot be decomposed and empty point lists", async () => {
-  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { layers: ["logits"], points: { rank: [2] } }), /'logits' is not a decomposable d×d Conv2D/);
+  await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { layers: ["logits"], points: { rank: [2] } }), /'logits' is not a layer of this model the tai method can decompose/);
   await assert.rejects(rankSweep(model, { train: data.train, test: data.test }, { points: { rank: [] } }), /at least one sweep point/);
 });
 

@@ -41,5 +41,8 @@ test("bad rank, batch size or layer give clear errors", async () => {
   await assert.rejects(measureLayerSpeedup(spec, 4, { batchSize: 0 }), /batchSize/);
   const dense = tf.layers.dense({ units: 3 });
   dense.apply(tf.input({ shape: [4] }));
-  await assert.rejects(measureLayerSpeedup(dense, 2), /not a Conv2D/);
+  await assert.rejects(measureLayerSpeedup(dense, 2), /'.*' is a Dense layer, which the tai method does not factor: pass \{ method: pointwiseSvd \}/);
+  const pool = tf.layers.maxPooling2d({ poolSize: 2 });
+  pool.apply(tf.input({ shape: [4, 4, 2] }));
+  await assert.rejects(measureLayerSpeedup(pool, 2), /is a MaxPooling2D, not a Conv2D or Dense layer/);
 });

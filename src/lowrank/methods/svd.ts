@@ -10,13 +10,16 @@ const scalar = (rank: Rank): number => {
 };
 
 /**
- * Truncated SVD of a 1×1 conv's C×N matrix: two 1×1 convs C→K and K→N, the optimum for every K
- * (Eckart–Young). The same layer as Tai's pair with 1×1 taps, so it builds, costs and deploys alike.
- * For a whole network, decompose its d×d convs with tai and then its 1×1 convs with svd.
+ * Truncated SVD of a 1×1 conv's or a Dense layer's C×N matrix: C→K then K→N, the optimum for every K
+ * (Eckart–Young). A 1×1 conv becomes Tai's pair with 1×1 taps (it builds, costs and deploys alike), a
+ * Dense layer a LowRankDense (two Dense layers when deployed). A Dense layer reads as a 1×1 conv with
+ * one pixel per input position, so its cost is K·(C + N) per position instead of C·N.
+ * For a whole network, decompose its d×d convs with tai and then its 1×1 convs and Dense layers with svd.
  */
 export const pointwiseSvd: FactorizationMethod = {
   name: "svd",
-  description: "1×1 conv C→K, then 1×1 conv K→N (truncated SVD of a 1×1 conv's C×N matrix)",
+  description: "C→K, then K→N (truncated SVD of a 1×1 conv's or a Dense layer's C×N matrix)",
+  factorsDense: true,
   refusal(size: KernelSize): string | null {
     if (size.kh !== 1 || size.kw !== 1) return `it is a ${size.kh}×${size.kw} conv, not 1×1 (the tai method splits it into vertical and horizontal convs)`;
     return null;
