@@ -28,15 +28,17 @@ after(async () => {
 const ORIGIN = "http://model.test";
 const TFJS = require.resolve("@tensorflow/tfjs/dist/tf.min.js");
 
-test("a decomposed vggSmall exported in deploy form loads in plain TF.js in chromium and predicts what Node predicts", async () => {
-  const dense = vggSmall({ widths: [4, 8, 8], seed: 2 });
+test("a decomposed vggSmall (tai on convs, svd on its hidden Dense layer) exported in deploy form loads in plain TF.js in chromium and predicts what Node predicts", async () => {
+  const dense = vggSmall({ widths: [4, 8, 8], seed: 2, head: "dense", denseUnits: 12 });
   randomizeBatchNorms(dense, 23);
-  const decomposed = decomposeModel(dense, { speedup: 2, bn: "between" });
-  randomizeBatchNorms(decomposed, 29);
+  const convs = decomposeModel(dense, { speedup: 2, bn: "between" });
+  randomizeBatchNorms(convs, 29);
+  const decomposed = decomposeModel(convs, { method: "svd", ranks: { fc: 5 } });
+  convs.dispose();
   const report = await exportDeployModel(decomposed, dir);
-  assert.equal(report.splitPairs.length, 6);
+  assert.equal(report.splitPairs.length, 7);
   const json = readFileSync(join(dir, "model.json"), "utf8");
-  assert.doesNotMatch(json, /LowRankConv2D|BatchNormalization/);
+  assert.doesNotMatch(json, /LowRankConv2D|LowRankDense|BatchNormalization/);
 
   const x = tf.randomNormal([3, 32, 32, 3], 0, 1, "float32", 31);
   const expected = (decomposed.predict(x) as tf.Tensor).dataSync();
@@ -66,6 +68,7 @@ test("a decomposed vggSmall exported in deploy form loads in plain TF.js in chro
       { url: `${ORIGIN}/model.json`, input, shape: [3, 32, 32, 3] },
     );
     assert.ok(got.classes.filter((c) => c === "Conv2D").length === 12, got.classes.join(", "));
+    assert.ok(got.classes.filter((c) => c === "Dense").length === 3, got.classes.join(", "));
     assert.equal(got.values.length, expected.length);
     const scale = Math.max(...Array.from(expected, Math.abs));
     const worst = Math.max(...got.values.map((v, i) => Math.abs(v - expected[i]) / scale));
@@ -76,6 +79,6 @@ test("a decomposed vggSmall exported in deploy form loads in plain TF.js in chro
 
   // And Node loads it back with the same predictions as the browser.
   const loaded = await loadModel(dir);
-  assert.ok(loaded.layers.every((l) => l.getClassName() !== "LowRankConv2D"));
+  assert.ok(loaded.layers.every((l) => !["LowRankConv2D", "LowRankDense"].includes(l.getClassName())));
   for (const m of [loaded, decomposed, dense]) m.dispose();
 });
