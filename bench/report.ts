@@ -149,17 +149,22 @@ export function formatPairs(ours: BackendBenchResult): string {
 
 /** SVD seconds, ours against numpy. */
 export function formatSvd(rows: readonly SvdBenchRow[]): string {
+  const oneThread = (r: SvdBenchRow, t: keyof SvdBenchRow["ours"]) => (r.oursOneThread ? fixed(r.oursOneThread[t], 2) : "—");
   const body = rows.map((r) => [
     `${r.n}×${r.n}`,
     fixed(r.ours.allVectorsS, 2),
+    oneThread(r, "allVectorsS"),
     r.numpy ? fixed(r.numpy.allVectorsS, 2) : "—",
     r.numpy ? times(r.numpy.allVectorsS / r.ours.allVectorsS) : "—",
     fixed(r.ours.valuesOnlyS, 2),
+    oneThread(r, "valuesOnlyS"),
     r.numpy ? fixed(r.numpy.valuesOnlyS, 2) : "—",
     r.numpy ? times(r.numpy.valuesOnlyS / r.ours.valuesOnlyS) : "—",
   ]);
   const notes = rows.filter((r) => r.numpySkipped).map((r) => `numpy ${r.n}: skipped (${r.numpySkipped})`);
   const from = [...new Set(rows.flatMap((r) => (r.numpyFrom ? [r.numpyFrom] : [])))];
   if (from.length) notes.push(`peer: ${from.join("; ")}`);
-  return [...table(["matrix", "ours all s", "numpy all s", "numpy/ours", "ours values s", "numpy values s", "numpy/ours"], body), ...notes].join("\n");
+  notes.push(`ours: ${rows[0]?.threads ?? 1} thread(s) (LOWRANK_SVD_THREADS), and 1`);
+  const head = ["matrix", "ours all s", "1 thread", "numpy all s", "numpy/ours", "ours values s", "1 thread", "numpy values s", "numpy/ours"];
+  return [...table(head, body), ...notes].join("\n");
 }

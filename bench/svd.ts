@@ -1,6 +1,7 @@
 /**
  * Timing of the pure-TypeScript float64 SVD (src/lowrank/svd.ts) on random Gaussian n×n matrices, all
- * singular vectors and values only, next to numpy.linalg.svd run as a peer process. `npx tsx bench/svd.ts`
+ * singular vectors and values only, on every core and on one thread, next to numpy.linalg.svd run as a
+ * peer process (OpenBLAS on every core). `npx tsx bench/svd.ts`
  * prints a table; `benchSvd` returns the rows (bench/bench.ts calls it).
  */
 import { spawnSync } from "node:child_process";
@@ -8,6 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadavg } from "node:os";
 import { singularValues, svd } from "../src/lowrank/svd";
+import { setSvdThreads, svdThreads } from "../src/lowrank/svd-parallel";
 import type { Matrix } from "../src/lowrank/matrix";
 import { formatSvd } from "./report";
 import { median } from "../src/measure/time-it";
@@ -21,7 +23,11 @@ export interface SvdTimes {
 
 export interface SvdBenchRow {
   n: number;
+  /** On every core (`threads`: svd-parallel.ts's matrix products). */
   ours: SvdTimes;
+  threads: number;
+  /** On one thread, for the gain of the worker threads (absent when `threads` is 1). */
+  oursOneThread?: SvdTimes;
   numpy?: SvdTimes;
   /** Why numpy was not timed (not installed, failed, …). */
   numpySkipped?: string;
@@ -115,7 +121,17 @@ export async function benchSvd(sizes: number[] = [768, 1536]): Promise<SvdBenchR
   const rows: SvdBenchRow[] = [];
   for (const n of sizes) {
     const runs = runsFor(n);
-    rows.push({ n, ours: timeOurs(n, runs), ...timeNumpy(n, runs) });
+    const threads = svdThreads();
+    let oursOneThread: SvdTimes | undefined;
+    if (threads > 1) {
+      setSvdThreads(1);
+      try {
+        oursOneThread = timeOurs(n, runs);
+      } finally {
+        setSvdThreads(undefined);
+      }
+    }
+    rows.push({ n, ours: timeOurs(n, runs), threads, ...(oursOneThread ? { oursOneThread } : {}), ...timeNumpy(n, runs) });
   }
   return rows;
 }

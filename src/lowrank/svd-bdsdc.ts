@@ -1,5 +1,5 @@
 import { RotationLog, bidiagonalQr } from "./svd-bdsqr";
-import { gemm } from "./svd-gemm";
+import { parallelGemm, workArray } from "./svd-parallel";
 
 /**
  * Singular values and all singular vectors of an upper bidiagonal matrix by divide and conquer (Gu and
@@ -184,8 +184,8 @@ function merge(alpha: number, beta: number, nl: number, nr: number, sqre: number
 
   // New vectors: columns 0..k−1 from the roots, then the deflated ones unchanged.
   const sigma = new Float64Array(n);
-  const u = new Float64Array(n * n);
-  const v = new Float64Array(m * m);
+  const u = workArray(n * n);
+  const v = workArray(m * m);
   for (let t = 0; t < k; t++) sigma[t] = arrow.sigma[t] * scale;
   combine(qu, n, kept, typeU, arrow.u, k, 0, m1, u, n);
   combine(qu, n, kept, typeU, arrow.u, k, m1, n, u, n);
@@ -225,14 +225,14 @@ function combine(q: Float64Array, cols: number, kept: number[], type: Uint8Array
   for (let i = 0; i < k; i++) if (type[kept[i]] !== skip) use.push(i);
   const p = use.length;
   if (p === 0) return;
-  const a = new Float64Array(rows * p);
-  const b = new Float64Array(p * k);
+  const a = workArray(rows * p);
+  const b = workArray(p * k);
   for (let r = 0; r < rows; r++) {
     const src = (r0 + r) * cols;
     for (let t = 0; t < p; t++) a[r * p + t] = q[src + kept[use[t]]];
   }
   for (let t = 0; t < p; t++) b.set(w.subarray(use[t] * k, use[t] * k + k), t * k);
-  gemm(rows, k, p, 1, a, 0, p, 1, b, 0, k, 1, out, r0 * ldo, ldo);
+  parallelGemm(rows, k, p, 1, a, 0, p, 1, b, 0, k, 1, out, r0 * ldo, ldo);
 }
 
 /**

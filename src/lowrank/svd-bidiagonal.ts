@@ -1,4 +1,4 @@
-import { gemm } from "./svd-gemm";
+import { parallelGemm, sharedFloat64 } from "./svd-parallel";
 
 /** Panel width. The share of flops in matrix products (half) does not grow with it; the per-step
  * corrections with the panel's U, V, X, Y do. */
@@ -10,7 +10,9 @@ const NB = 16;
  * deferred: they are kept as A ← A − U·Yᵀ − X·V (U, V the panel's reflector vectors, X, Y their
  * images), so each step needs only two matrix–vector products with the untouched trailing matrix
  * (Aᵀ·u and A·v, read-only, several rows per pass), and after the panel the trailing matrix gets both
- * updates as two matrix products. Half of the ≈ 4mn² − 4n³/3 flops are then in the products.
+ * updates as two matrix products. Half of the ≈ 4mn² − 4n³/3 flops are then in the products. The products
+ * run on every core (svd-parallel.ts) when `w` is in shared memory; the matrix–vector products do not:
+ * on a large matrix they are bound by memory bandwidth, which a second core does not add.
  *
  * On return (as the unblocked algorithm would leave it) d/e hold B's diagonal/superdiagonal, the left
  * reflector k is H_k = I − tauQ[k]·u·uᵀ with u = [1, w[k+1.., k]] (rows k..), the right one
@@ -18,8 +20,10 @@ const NB = 16;
  * (τ ≠ 0) the resulting diagonal or superdiagonal entry is positive.
  */
 export function bidiagonalize(w: Float64Array, m: number, n: number, d: Float64Array, e: Float64Array, tauQ: Float64Array, tauP: Float64Array): void {
-  const x = new Float64Array(m * NB); // X, row r at r·NB
-  const y = new Float64Array(n * NB); // Y, row c at c·NB
+  // X and Y go where w is: in shared memory, the trailing updates run on every core.
+  const alloc = (length: number) => (w.buffer instanceof SharedArrayBuffer ? sharedFloat64(length) : new Float64Array(length));
+  const x = alloc(m * NB); // X, row r at r·NB
+  const y = alloc(n * NB); // Y, row c at c·NB
   const work = { col: new Float64Array(m), vec: new Float64Array(Math.max(m, n)), s1: new Float64Array(NB), s2: new Float64Array(NB) };
   for (let k0 = 0; k0 < n; k0 += NB) {
     const nb = Math.min(NB, n - k0);
@@ -27,8 +31,8 @@ export function bidiagonalize(w: Float64Array, m: number, n: number, d: Float64A
     const r0 = k0 + nb;
     if (r0 >= n) break;
     // A[r0:, r0:] −= U·Yᵀ + X·V.
-    gemm(m - r0, n - r0, nb, -1, w, r0 * n + k0, n, 1, y, r0 * NB, 1, NB, w, r0 * n + r0, n);
-    gemm(m - r0, n - r0, nb, -1, x, r0 * NB, NB, 1, w, k0 * n + r0, n, 1, w, r0 * n + r0, n);
+    parallelGemm(m - r0, n - r0, nb, -1, w, r0 * n + k0, n, 1, y, r0 * NB, 1, NB, w, r0 * n + r0, n);
+    parallelGemm(m - r0, n - r0, nb, -1, x, r0 * NB, NB, 1, w, k0 * n + r0, n, 1, w, r0 * n + r0, n);
   }
   // The panels leave the unit entries of u and v in w.
   for (let p = 0; p < n; p++) {
@@ -132,7 +136,6 @@ function panel(w: Float64Array, m: number, n: number, k0: number, nb: number, d:
   }
 }
 
-/** out[c] += Σ_{r0 ≤ r < r1} coef[r]·w[r, c] for c0 ≤ c < c1: eight rows per pass over out. */
 /**
  * Householder reflector H = I − τ·v·vᵀ, v = [1, x/v₀], that maps [α, x] to [β, 0] (LAPACK's dlarfg with
  * β ≥ 0): α is w[alphaAt], x the `count` entries of w from `at`, `stride` apart, scaled in place to
@@ -150,6 +153,7 @@ function reflector(w: Float64Array, alphaAt: number, at: number, count: number, 
   return [(2 * v0 * v0) / (sigma2 + v0 * v0), mu];
 }
 
+/** out[c] += Σ_{r0 ≤ r < r1} coef[r]·w[r, c] for c0 ≤ c < c1: eight rows per pass over out. */
 function rowCombination(w: Float64Array, n: number, coef: Float64Array, r0: number, r1: number, c0: number, c1: number, out: Float64Array): void {
   let r = r0;
   for (; r + 7 < r1; r += 8) {

@@ -16,6 +16,9 @@ const NC = 256; // columns of B packed at once (KC×NC is 512 KB: L2)
 const packA = new Float64Array(3 * KC);
 const packB = new Float64Array(KC * NC);
 
+/** What `gemm` reads besides its arguments, as source: a worker thread (svd-parallel.ts) gets its own. */
+export const GEMM_WORKER_GLOBALS = `const KC = ${KC}, NC = ${NC}; const packA = new Float64Array(3 * KC); const packB = new Float64Array(KC * NC);`;
+
 /**
  * c[cOff + i·ldc + j] += alpha · Σ_p A(i, p)·B(p, j) for i < m, j < n, p < k, where
  * A(i, p) = a[aOff + i·aRs + p·aCs] and B(p, j) = b[bOff + p·bRs + j·bCs].

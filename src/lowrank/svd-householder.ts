@@ -1,4 +1,5 @@
 import { gemm } from "./svd-gemm";
+import { parallelGemm, workArray } from "./svd-parallel";
 
 /** Reflectors per block: larger blocks mean longer matrix products but more work forming T. */
 const NB = 48;
@@ -20,8 +21,8 @@ export function applyReflectors(y: Float64Array, rows: number, k: number, vector
     first[r] = f;
   }
   const t = new Float64Array(NB * NB);
-  const w = new Float64Array(NB * k);
-  const tw = new Float64Array(NB * k);
+  const w = workArray(NB * k);
+  const tw = workArray(NB * k);
   const dots = new Float64Array(NB);
   for (let b1 = from; b1 >= downTo; b1 -= NB) {
     const b0 = Math.max(downTo, b1 - NB + 1);
@@ -35,9 +36,9 @@ export function applyReflectors(y: Float64Array, rows: number, k: number, vector
     // W = Vᵀ·Y (nb×k), TW = T·W, Y −= V·TW.
     w.fill(0, 0, nb * k);
     tw.fill(0, 0, nb * k);
-    gemm(nb, k, len, 1, vectors, b0 * rows + f0, rows, 1, y, f0 * k, k, 1, w, 0, k);
+    parallelGemm(nb, k, len, 1, vectors, b0 * rows + f0, rows, 1, y, f0 * k, k, 1, w, 0, k);
     gemm(nb, k, nb, 1, t, 0, NB, 1, w, 0, k, 1, tw, 0, k);
-    gemm(len, k, nb, -1, vectors, b0 * rows + f0, 1, rows, tw, 0, k, 1, y, f0 * k, k);
+    parallelGemm(len, k, nb, -1, vectors, b0 * rows + f0, 1, rows, tw, 0, k, 1, y, f0 * k, k);
   }
 }
 

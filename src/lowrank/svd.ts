@@ -3,6 +3,7 @@ import { bidiagonalSvd } from "./svd-bdsdc";
 import { bidiagonalQr } from "./svd-bdsqr";
 import { bidiagonalize } from "./svd-bidiagonal";
 import { applyReflectors } from "./svd-householder";
+import { parallelScope, sharedFloat64, workArray } from "./svd-parallel";
 
 /**
  * Singular value decomposition A = U·diag(σ)·Vᵀ of a dense m×n float64 matrix: all min(m, n) singular
@@ -18,7 +19,9 @@ import { applyReflectors } from "./svd-householder";
  *    U_B, V_B: ≈ 8n³/3 flops on random matrices (less with deflation), nearly all in matrix products.
  * 4. U = Q·[U_B; 0] and V = P·V_B for the K wanted columns, the reflectors applied in blocks as
  *    matrix products (svd-householder.ts): ≈ (4mn − 2n²)·K + 2n²·K flops.
- * The matrix products (svd-gemm.ts) are register-blocked for V8's scalar code and dominate the time.
+ * The matrix products (svd-gemm.ts) are register-blocked for V8's scalar code and dominate the time;
+ * for matrices of 2¹⁶ entries or more they run on every core (svd-parallel.ts, worker threads), with
+ * the same bits as on one thread.
  * Accuracy: backward stable — every σ is correct to about n·ε·σ_max (ε = 2.2e-16), and U, V are
  * orthonormal to about n·ε; tiny singular values (≪ ε·σ_max) are therefore only accurate in absolute
  * terms, like any normwise-stable SVD (LAPACK dgesdd has the same guarantee).
@@ -82,18 +85,19 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
       },
     };
   }
-  const w = new Float64Array(a.data.length);
+  // Below this size a worker's wake-up costs more than its share of the work.
+  const w = m * n >= 1 << 16 ? sharedFloat64(a.data.length) : new Float64Array(a.data.length);
   const inv = 1 / scale;
   for (let i = 0; i < w.length; i++) w[i] = a.data[i] * inv;
   const d = new Float64Array(n);
   const e = new Float64Array(Math.max(n - 1, 0));
   const tauQ = new Float64Array(n);
   const tauP = new Float64Array(n);
-  bidiagonalize(w, m, n, d, e, tauQ, tauP);
+  parallelScope(() => bidiagonalize(w, m, n, d, e, tauQ, tauP));
   // Vectors: all of B's by divide and conquer (σ from the same run); values only: QR, O(n²).
   let bVectors: { u: Float64Array; v: Float64Array; order: Int32Array } | null = null;
   if (withVectors) {
-    const r = bidiagonalSvd(d, e, n);
+    const r = parallelScope(() => bidiagonalSvd(d, e, n));
     for (let t = 0; t < n; t++) sv[t] = r.sigma[r.order[t]] * scale;
     bVectors = r;
   } else {
@@ -105,9 +109,9 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
 
   let leftVectors: Float64Array | undefined;
   let rightVectors: Float64Array | undefined;
-  const vectors = (k: number) => {
-    const u = new Float64Array(m * k);
-    const v = new Float64Array(n * k);
+  const vectors = (k: number) => parallelScope(() => {
+    const u = workArray(m * k);
+    const v = workArray(n * k);
     if (k > 0) {
       if (!bVectors) throw new Error("svd: this factorization was made without singular vectors.");
       // The K leading columns of U_B and V_B (rows n..m-1 of u stay zero: U = Q·[U_B; 0]) …
@@ -121,7 +125,7 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
       // … then back through the reflectors: U = H_0·…·H_{n-1}·[U_B; 0] and V = G_0·…·G_{n-3}·V_B.
       if (!leftVectors) {
         // Reflector r as row r: the below-diagonal part of column r of w, transposed in tiles.
-        leftVectors = new Float64Array(n * m);
+        leftVectors = workArray(n * m);
         const T = 32;
         for (let i0 = 0; i0 < m; i0 += T) {
           for (let r0 = 0; r0 < n; r0 += T) {
@@ -131,7 +135,7 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
           }
         }
         for (let r = 0; r < n; r++) leftVectors[r * m + r] = 1;
-        rightVectors = new Float64Array(n * n);
+        rightVectors = workArray(n * n);
         for (let r = 0; r + 2 < n; r++) {
           rightVectors[r * n + r + 1] = 1;
           for (let j = r + 2; j < n; j++) rightVectors[r * n + j] = w[r * n + j];
@@ -140,8 +144,9 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
       applyReflectors(u, m, k, leftVectors, tauQ, n - 1, 0);
       applyReflectors(v, n, k, rightVectors!, tauP, n - 3, 0);
     }
-    return { u: { data: u, rows: m, cols: k }, v: { data: v, rows: n, cols: k } };
-  };
+    // Callers get ordinary (unshared) arrays.
+    return { u: { data: new Float64Array(u), rows: m, cols: k }, v: { data: new Float64Array(v), rows: n, cols: k } };
+  });
   return { singularValues: sv, rows: m, cols: n, vectors };
 }
 

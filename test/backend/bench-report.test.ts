@@ -75,11 +75,13 @@ test("inference comparison and per-pair table: speed-ups over each library's own
   assert.match(pairs, /1 of 2 pairs with theory ≥ 2× reach 80% of it/);
 });
 
-test("SVD table: ours against numpy, and numpy's skip reason", () => {
+test("SVD table: ours on every core and on one thread against numpy, and numpy's skip reason", () => {
   const text = formatSvd([
-    { n: 768, ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } },
-    { n: 1536, ours: { allVectorsS: 8, valuesOnlyS: 2 }, numpySkipped: "numpy not installed" },
+    { n: 768, threads: 2, ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, oursOneThread: { allVectorsS: 1.25, valuesOnlyS: 0.21 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } },
+    { n: 1536, threads: 2, ours: { allVectorsS: 8, valuesOnlyS: 2 }, numpySkipped: "numpy not installed" },
   ]);
-  assert.ok(text.split("\n").find((l) => l.startsWith("768×768"))?.includes("0.50×"));
+  const row = text.split("\n").find((l) => l.startsWith("768×768")) ?? "";
+  assert.match(row, /1\.00\s+1\.25\s+0\.50\s+0\.50×\s+0\.20\s+0\.21/);
   assert.match(text, /numpy 1536: skipped \(numpy not installed\)/);
+  assert.match(text, /ours: 2 thread\(s\)/);
 });
