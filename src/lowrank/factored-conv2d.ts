@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { configPair } from "./conv-layer";
 import { outputSize } from "./cost";
 import type { HostKernel } from "./host-kernel";
-import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -58,14 +58,12 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
     this.padding = config.padding ?? "valid";
     if (this.padding !== "same" && this.padding !== "valid") throw new Error(`${className} '${name}': padding must be 'same' or 'valid', got '${String(config.padding)}'.`);
     this.useBias = config.useBias ?? true;
-    try {
-      this.activationLayer = tf.layers.activation({ activation: (config.activation ?? "linear") as "linear" });
-    } catch {
-      throw new Error(`${className} '${name}': unknown activation '${config.activation}' (use e.g. 'relu', 'linear').`);
-    }
-    this.activationName = String(this.activationLayer.getConfig().activation);
-    this.kernelInitializer = deserializeObject(config.kernelInitializer ?? "glorotUniform", "initializer");
-    this.biasInitializer = deserializeObject(config.biasInitializer ?? "zeros", "initializer");
+    ({
+      activationLayer: this.activationLayer,
+      activationName: this.activationName,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    } = layerSettings(config, `${className} '${name}'`));
   }
 
   /** Input channels of a 4-D NHWC input shape, or a clear error. */

@@ -67,24 +67,20 @@ const taiLayers: LayerBuilder = {
   },
 };
 
-/** The replaced Conv2D's own fields every replacement layer takes (same name, so the same inbound connections). */
-function replacedConvFields(conv: LayerConfig): LayerConfig {
-  const config: LayerConfig = {
-    name: conv.name,
-    trainable: conv.trainable,
-    filters: conv.filters,
-    kernelSize: conv.kernelSize,
-    strides: conv.strides,
-    padding: conv.padding,
-    useBias: conv.useBias,
-    activation: conv.activation,
-    kernelInitializer: conv.kernelInitializer,
-    biasInitializer: conv.biasInitializer,
-  };
-  if (conv.batchInputShape != null) config.batchInputShape = conv.batchInputShape;
-  if (conv.dtype != null) config.dtype = conv.dtype;
+/**
+ * The replaced layer's own fields a replacement takes: `keys`, and its name (hence the same inbound
+ * connections), trainability, bias, activation, initialisers, input shape and dtype.
+ */
+function replacedFields(layer: LayerConfig, keys: readonly string[]): LayerConfig {
+  const config: LayerConfig = {};
+  for (const k of ["name", "trainable", ...keys, "useBias", "activation", "kernelInitializer", "biasInitializer"]) config[k] = layer[k];
+  if (layer.batchInputShape != null) config.batchInputShape = layer.batchInputShape;
+  if (layer.dtype != null) config.dtype = layer.dtype;
   return config;
 }
+
+/** The replaced Conv2D's fields every replacement conv takes. */
+const replacedConvFields = (conv: LayerConfig): LayerConfig => replacedFields(conv, ["filters", "kernelSize", "strides", "padding"]);
 
 /** The replacement config of a layer that holds no BN (tucker2, cp): the conv's own fields and the rank. */
 function withoutOwnBn(conv: LayerConfig, className: string, rank: number | number[], bn: BnPlacement): { className: string; config: LayerConfig } {
@@ -141,20 +137,7 @@ const svdLayers: LayerBuilder = {
   replacementConfig(layer: LayerConfig, rank: Rank, bn: BnPlacement) {
     if (!isDenseConfig(layer)) return taiLayers.replacementConfig(layer, rank, bn);
     if (bn !== "none") throw new Error(`LowRankDense layers have no batch norm of their own (bn '${bn}'): use bn 'none' for Dense layers.`);
-    const config: LayerConfig = {
-      name: layer.name,
-      trainable: layer.trainable,
-      units: layer.units,
-      rank: rank as number,
-      useBias: layer.useBias,
-      activation: layer.activation,
-      kernelInitializer: layer.kernelInitializer,
-      biasInitializer: layer.biasInitializer,
-      kernelRegularizer: layer.kernelRegularizer,
-      biasRegularizer: layer.biasRegularizer,
-    };
-    if (layer.batchInputShape != null) config.batchInputShape = layer.batchInputShape;
-    if (layer.dtype != null) config.dtype = layer.dtype;
+    const config = { ...replacedFields(layer, ["units"]), rank: rank as number, kernelRegularizer: layer.kernelRegularizer, biasRegularizer: layer.biasRegularizer };
     return { className: LowRankDense.className, config };
   },
   setWeights(layer: tf.layers.Layer, factored: FactorizedKernel, bias?: Float32Array): void {

@@ -6,7 +6,7 @@ import type { FactoredConv2DConfig } from "./factored-conv2d";
 import { outputSize } from "./cost";
 import type { HostKernel } from "./host-kernel";
 import { BN_PLACEMENTS, type BnPlacement } from "./plan";
-import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -107,16 +107,14 @@ export class LowRankConv2D extends tf.layers.Layer {
     }
     this.bnMomentum = config.bnMomentum ?? 0.99;
     this.bnEpsilon = config.bnEpsilon ?? 1e-3;
-    try {
-      this.activationLayer = tf.layers.activation({ activation: (config.activation ?? "linear") as "linear" });
-    } catch {
-      throw new Error(`LowRankConv2D '${name}': unknown activation '${config.activation}' (use e.g. 'relu', 'linear', 'elu').`);
-    }
-    this.activationName = String(this.activationLayer.getConfig().activation);
-    this.kernelInitializer = deserializeObject(config.kernelInitializer ?? "glorotUniform", "initializer");
-    this.biasInitializer = deserializeObject(config.biasInitializer ?? "zeros", "initializer");
-    this.kernelRegularizer = config.kernelRegularizer ? deserializeObject(config.kernelRegularizer, "regularizer") : null;
-    this.biasRegularizer = config.biasRegularizer ? deserializeObject(config.biasRegularizer, "regularizer") : null;
+    ({
+      activationLayer: this.activationLayer,
+      activationName: this.activationName,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      kernelRegularizer: this.kernelRegularizer,
+      biasRegularizer: this.biasRegularizer,
+    } = layerSettings(config, `LowRankConv2D '${name}'`));
   }
 
   private addBatchNorm(channels: number): void {

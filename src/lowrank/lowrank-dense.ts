@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HostKernel } from "./host-kernel";
-import { deserializeObject, InitializerLike, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -60,16 +60,14 @@ export class LowRankDense extends tf.layers.Layer {
     this.units = config.units;
     this.rank = config.rank;
     this.useBias = config.useBias ?? true;
-    try {
-      this.activationLayer = tf.layers.activation({ activation: (config.activation ?? "linear") as "linear" });
-    } catch {
-      throw new Error(`LowRankDense '${name}': unknown activation '${config.activation}' (use e.g. 'relu', 'linear', 'softmax').`);
-    }
-    this.activationName = String(this.activationLayer.getConfig().activation);
-    this.kernelInitializer = deserializeObject(config.kernelInitializer ?? "glorotUniform", "initializer");
-    this.biasInitializer = deserializeObject(config.biasInitializer ?? "zeros", "initializer");
-    this.kernelRegularizer = config.kernelRegularizer ? deserializeObject(config.kernelRegularizer, "regularizer") : null;
-    this.biasRegularizer = config.biasRegularizer ? deserializeObject(config.biasRegularizer, "regularizer") : null;
+    ({
+      activationLayer: this.activationLayer,
+      activationName: this.activationName,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+      kernelRegularizer: this.kernelRegularizer,
+      biasRegularizer: this.biasRegularizer,
+    } = layerSettings(config, `LowRankDense '${name}'`));
   }
 
   override build(inputShape: Shape | Shape[]): void {

@@ -29,3 +29,38 @@ export function deserializeObject<T>(spec: InitializerLike, what: string): T {
 export function serializeObject(obj: tf.serialization.Serializable | null): Serialized | null {
   return obj ? { className: obj.getClassName(), config: obj.getConfig() } : null;
 }
+
+/** The activation and the kernel/bias initialisers and regularisers a layer reads from its config. */
+export interface LayerSettings {
+  activationLayer: tf.layers.Layer;
+  /** The activation's Keras name ('linear' when none was given). */
+  activationName: string;
+  kernelInitializer: tf.serialization.Serializable;
+  biasInitializer: tf.serialization.Serializable;
+  kernelRegularizer: tf.serialization.Serializable | null;
+  biasRegularizer: tf.serialization.Serializable | null;
+}
+
+/**
+ * A replacement layer's settings from its config, with Keras's defaults (linear, glorotUniform, zeros,
+ * no regulariser); an unknown activation is an error naming `owner` ("LowRankDense 'fc1'").
+ */
+export function layerSettings(
+  config: { activation?: string; kernelInitializer?: InitializerLike; biasInitializer?: InitializerLike; kernelRegularizer?: InitializerLike | null; biasRegularizer?: InitializerLike | null },
+  owner: string,
+): LayerSettings {
+  let activationLayer: tf.layers.Layer;
+  try {
+    activationLayer = tf.layers.activation({ activation: (config.activation ?? "linear") as "linear" });
+  } catch {
+    throw new Error(`${owner}: unknown activation '${config.activation}' (use e.g. 'relu', 'linear', 'elu').`);
+  }
+  return {
+    activationLayer,
+    activationName: String(activationLayer.getConfig().activation),
+    kernelInitializer: deserializeObject(config.kernelInitializer ?? "glorotUniform", "initializer"),
+    biasInitializer: deserializeObject(config.biasInitializer ?? "zeros", "initializer"),
+    kernelRegularizer: config.kernelRegularizer ? deserializeObject(config.kernelRegularizer, "regularizer") : null,
+    biasRegularizer: config.biasRegularizer ? deserializeObject(config.biasRegularizer, "regularizer") : null,
+  };
+}

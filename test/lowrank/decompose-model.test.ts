@@ -12,6 +12,7 @@ import {
 } from "../../src/lowrank";
 import { convCost, lowRankCost, type ConvSpec } from "../../src/lowrank/cost";
 import { rankForSpeedup } from "../../src/lowrank/rank-selection";
+import { roundTrip } from "./tf-fixtures";
 
 before(async () => {
   await initBackend(undefined, { quiet: true });
@@ -67,15 +68,6 @@ function predictionGap(a: tf.LayersModel, b: tf.LayersModel, x: tf.Tensor): numb
     const yb = b.predict(x) as tf.Tensor;
     return tf.max(tf.abs(tf.sub(ya, yb))).dataSync()[0] / Math.max(tf.max(tf.abs(ya)).dataSync()[0], 1e-30);
   });
-}
-
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved!));
 }
 
 test("trained Sequential: full-rank decomposition predicts the same; 1×1 and dense untouched; round trip", async () => {

@@ -6,6 +6,7 @@ import { decomposeKernel, reconstructKernel } from "../../src/lowrank/decompose"
 import { LowRankConv2D, lowRankConv2D, setLowRankWeights, } from "../../src/lowrank/lowrank-conv2d";
 import type { BnPlacement } from "../../src/lowrank/plan";
 import { randomKernel } from "./fixtures";
+import { roundTrip } from "./tf-fixtures";
 
 before(async () => {
   await initBackend(undefined, { quiet: true });
@@ -158,12 +159,7 @@ for (const bn of ["none", "after"] as BnPlacement[]) {
     });
     // Non-trivial BN statistics so the check is meaningful.
     model.layers[0].setWeights(model.layers[0].getWeights().map((t, i) => tf.tidy(() => tf.add(t, tf.mul(tf.randomUniform(t.shape, 0.1, 0.5, "float32", i), 1)))));
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    const loaded = await roundTrip(model);
     const layer = loaded.getLayer("lr");
     assert.ok(layer instanceof LowRankConv2D);
     // Same config up to undefined ↔ null (an unset initializer seed is saved as null).

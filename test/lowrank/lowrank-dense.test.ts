@@ -8,20 +8,11 @@ import { pointwiseSvd } from "../../src/lowrank/methods";
 import { measureLayerSpeedup } from "../../src/measure/layer-speedup";
 import { taiCifarCnn } from "../../src/models";
 import { maxRelativeDifference as maxRel } from "../train/fixtures";
-import { randomizeBatchNorms } from "./tf-fixtures";
+import { randomizeBatchNorms, roundTrip } from "./tf-fixtures";
 
 before(async () => {
   await initBackend(undefined, { quiet: true });
 });
-
-async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved!));
-}
 
 const net = () => {
   const model = taiCifarCnn({ widthMultiplier: 0.25, seed: 4 });

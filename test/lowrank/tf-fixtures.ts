@@ -20,3 +20,13 @@ export function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
     tf.dispose(values);
   }
 }
+
+/** Save to memory and load back (the project's layers come back through their registered classes). */
+export async function roundTrip(model: tf.LayersModel): Promise<tf.LayersModel> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+  }));
+  return tf.loadLayersModel(tf.io.fromMemory(saved!));
+}
