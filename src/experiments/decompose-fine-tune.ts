@@ -1,6 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Cifar10Split } from "../data";
-import { rankLabel, type LayerDecompositionReport, type RankRule } from "../lowrank";
+import { rankLabel, type LayerDecompositionReport, type DecompositionPlan } from "../lowrank";
 import { fineTuneOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
@@ -27,7 +27,7 @@ export async function decomposeAndFineTune(
   baseline: tf.LayersModel,
   data: { train: Cifar10Split; test: Cifar10Split },
   settings: ProfileSettings,
-  rule: RankRule & { method?: string },
+  rule: DecompositionPlan,
 ): Promise<DecomposedNetwork> {
   const ft = await fineTune(baseline, data, fineTuneOptions(settings, { plan: rule, schedule: "all-at-once", training: { label: "decomposed" } }));
   try {

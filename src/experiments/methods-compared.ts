@@ -7,7 +7,10 @@ import {
   factorizationMethod,
   fitVerticalHorizontal,
   convCost,
+  convSpecIfSized,
   kernelOfLayer,
+  kernelSizeOfLayer,
+  resolveRank,
   rankForSpeedup,
   rankLabel,
   RankUnreachableError,
@@ -18,6 +21,7 @@ import {
 import type { ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
 import { decomposeAndFineTune } from "./decompose-fine-tune";
+import { convMacsOf } from "../measure/layer-cost";
 import { convStackSpeedup } from "./rank-sweep";
 import { forwardMs } from "./summary";
 
@@ -148,12 +152,35 @@ export interface MethodNetworkRow {
   accuracyAfter: number;
   /** Mean relative reconstruction error over the decomposed layers, weighted by ‖W‖². */
   relError: number;
+  /** Conv multiply-adds of the baseline over this network's (all convs, those kept dense included). */
   convSpeedup: number;
   /** Baseline forward time over this network's. */
   measuredSpeedup: number;
+  /** Layers the method cannot bring to the target at any rank (e.g. Tucker-2 on a 3→32 conv): left dense. */
+  keptDense: string[];
 }
 
-/** Each method decomposes the whole baseline at `speedup`, then gets the same fine-tune budget. */
+/** The layers `method` can take that reach `speedup` at some rank (the others cannot be decomposed at that target). */
+function layersReaching(model: tf.LayersModel, method: string, speedup: number): { reaching: string[]; unreachable: string[] } {
+  const m = factorizationMethod(method);
+  const reaching: string[] = [];
+  const unreachable: string[] = [];
+  for (const l of eligibleConvLayers(model, m)) {
+    try {
+      resolveRank({ speedup }, { name: l.name, size: kernelSizeOfLayer(l), spec: convSpecIfSized(l) ?? undefined }, m);
+      reaching.push(l.name);
+    } catch (err) {
+      if (!(err instanceof RankUnreachableError)) throw err;
+      unreachable.push(l.name);
+    }
+  }
+  return { reaching, unreachable };
+}
+
+/**
+ * Each method decomposes the baseline at `speedup` (every layer it can bring there; the rest stay dense
+ * and are named in the row), then gets the same fine-tune budget.
+ */
 export async function networksByMethod(
   baseline: tf.LayersModel,
   data: { train: Cifar10Split; test: Cifar10Split },
@@ -164,7 +191,8 @@ export async function networksByMethod(
   const rows: MethodNetworkRow[] = [];
   const baseMs = await forwardMs(baseline, settings.measureBatchSize);
   for (const method of methods) {
-    const net = await decomposeAndFineTune(baseline, data, settings, { speedup, method });
+    const { reaching, unreachable } = layersReaching(baseline, method, speedup);
+    const net = await decomposeAndFineTune(baseline, data, settings, { speedup, method, layers: reaching });
     try {
       const energy = net.layers.reduce((s, l) => s + l.energy, 0);
       const residual = net.layers.reduce((s, l) => s + l.residual, 0);
@@ -173,8 +201,9 @@ export async function networksByMethod(
         accuracyBefore: net.accuracyBefore,
         accuracyAfter: net.accuracyAfter,
         relError: Math.sqrt(residual / energy),
-        convSpeedup: net.convSpeedup,
+        convSpeedup: convMacsOf(baseline) / convMacsOf(net.model),
         measuredSpeedup: baseMs / (await forwardMs(net.model, settings.measureBatchSize)),
+        keptDense: unreachable,
       });
     } finally {
       net.model.dispose();

@@ -46,8 +46,10 @@ export function mainFigures(input: Pick<MainReportInput, "baseline" | "layers" |
     figures.push({ basename: "spectra", title: "Singular-value spectra", figure: spectrumFigure(input.layers.map((l) => ({ layer: l.name, singularValues: l.singularValues ?? [] }))) });
   }
   figures.push({ basename: "training-curves", title: "Training curves", figure: trainingCurvesFigure(input.runs) });
-  // The first layer's filters against their rank-K vertical/horizontal approximation (one-rank methods).
-  if (typeof first.rank === "number") {
+  // The first layer's filters against their rank-K vertical/horizontal approximation (one-rank methods
+  // on d×d kernels: a 1×1 conv or a Dense layer factored by svd has no filters to draw).
+  const [kh, kw] = first.kernelShape;
+  if (typeof first.rank === "number" && (kh > 1 || kw > 1)) {
     const rank = first.rank;
     const original = kernelOfLayer(input.baseline.getLayer(first.name));
     const vh = decomposeKernel(original, rank);

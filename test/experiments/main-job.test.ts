@@ -93,6 +93,20 @@ test("--method tucker2: decomposes, fine-tunes, sweeps, trains its twin from scr
   assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /Tucker2Conv2D|BatchNormalization/);
 });
 
+test("--method svd on the authors' CNN: its 1×1 conv and both Dense layers are factored, swept, timed, and deployed as standard layers", async () => {
+  const out = tempDir("main-job-svd");
+  await runMainJob({
+    profile: "quick", model: "tai-cnn", speedup: 2, sweepSpeedups: [2], method: "svd", fromScratch: false, sweep: true,
+    outDir: join(out, "run"), checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, fineTuneEpochs: 1, batchSize: 50, measureBatchSize: 8 },
+  });
+  const rows = (await readCsvRows(join(out, "run", "decomposition.csv"))) as { layer: unknown; measuredSpeedup: unknown }[];
+  assert.deepEqual(rows.map((r) => r.layer), ["conv4", "fc1", "logits"]);
+  assert.ok(rows.every((r) => Number(r.measuredSpeedup) > 0), "each replacement was timed");
+  assert.match(readFileSync(join(out, "run", "models", "decomposed-fine-tuned", "model.json"), "utf8"), /LowRankDense/);
+  assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /LowRankDense|LowRankConv2D|BatchNormalization/);
+});
+
 test("--method cp: decomposes by ALS, fine-tunes, trains its twin from scratch and exports a deploy form of standard layers", async () => {
   const out = tempDir("main-job-cp");
   const { summary } = await runMainJob({
