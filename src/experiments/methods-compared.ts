@@ -156,8 +156,8 @@ export interface MethodNetworkRow {
   convSpeedup: number;
   /** Baseline forward time over this network's. */
   measuredSpeedup: number;
-  /** Layers the method cannot bring to the target at any rank (e.g. Tucker-2 on a 3→32 conv): left dense. */
-  keptDense: string[];
+  /** Layers the method cannot bring to the target at any rank (e.g. Tucker-2 on a 3→32 conv), left dense: names joined by ", "; "" for none. */
+  keptDense: string;
 }
 
 /** The layers `method` can take that reach `speedup` at some rank (the others cannot be decomposed at that target). */
@@ -203,7 +203,7 @@ export async function networksByMethod(
         relError: Math.sqrt(residual / energy),
         convSpeedup: convMacsOf(baseline) / convMacsOf(net.model),
         measuredSpeedup: baseMs / (await forwardMs(net.model, settings.measureBatchSize)),
-        keptDense: unreachable,
+        keptDense: unreachable.join(", "),
       });
     } finally {
       net.model.dispose();
