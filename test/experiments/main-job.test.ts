@@ -107,6 +107,19 @@ test("--method svd on the authors' CNN: its 1×1 conv and both Dense layers are 
   assert.doesNotMatch(readFileSync(join(out, "run", "models", "decomposed-deploy", "model.json"), "utf8"), /LowRankDense|LowRankConv2D|BatchNormalization/);
 });
 
+test("--method jaderberg: the iterative fit's network is decomposed, fine-tuned and reported like Tai's", async () => {
+  const out = tempDir("main-job-jaderberg");
+  const { summary } = await runMainJob({
+    profile: "quick", model: "tiny-cnn", speedup: 2, sweepSpeedups: [2], method: "jaderberg", fromScratch: false, sweep: false,
+    outDir: join(out, "run"), checkpointsDir: join(out, "checkpoints"), dataDir: CIFAR10_DIR, log: () => {},
+    overrides: { trainLimit: 400, testLimit: 200, epochs: 1, fineTuneEpochs: 1, batchSize: 50 },
+  });
+  assert.deepEqual(summary.map((r) => r.network), ["baseline", "decomposed (no fine-tune)", "decomposed + fine-tuned"]);
+  const rows = (await readCsvRows(join(out, "run", "decomposition.csv"))) as { layer: unknown; relativeError: unknown }[];
+  assert.deepEqual(rows.map((r) => r.layer), ["conv1", "conv2"]);
+  assert.ok(rows.every((r) => Number(r.relativeError) > 0 && Number(r.relativeError) < 1), JSON.stringify(rows));
+});
+
 test("--method cp: decomposes by ALS, fine-tunes, trains its twin from scratch and exports a deploy form of standard layers", async () => {
   const out = tempDir("main-job-cp");
   const { summary } = await runMainJob({
