@@ -9,7 +9,7 @@ async function main(): Promise<void> {
     .name("npm run reproduce --")
     .description(
       "Run the parts of the paper's reproduction that are not done yet; each writes reproduction/<profile>/<part>.json, and RESULTS.md's reproduction section is regenerated from them. " +
-        "Interrupt it any time: finished parts are kept, trained baselines resume from checkpoints/.",
+        "Interrupt it any time: finished parts and the finished runs of an unfinished part are kept, trained baselines resume from checkpoints/.",
     )
     .addOption(new Option("--profile <name>", "quick (minutes) or full (the real experiment); default LOWRANK_PROFILE or quick").choices([...PROFILE_NAMES]))
     .addOption(new Option("--only <parts...>", "run only these parts").choices(PARTS.map((p) => p.name)))
@@ -27,7 +27,13 @@ async function main(): Promise<void> {
   if (o.list) {
     for (const p of PARTS) {
       const s = readSummary(o.out, profile, p.name);
-      const state = !s ? "not run" : summaryIsCurrent(s, profileSettings(profile), p.scope) ? `done ${s.finished}` : `stale (settings or scope changed since ${s.finished})`;
+      const state = !s
+        ? "not run"
+        : !summaryIsCurrent(s, profileSettings(profile), p.scope)
+          ? `stale (settings or scope changed since ${s.finished})`
+          : s.partial
+            ? `unfinished (${s.rows.length} row(s) so far, ${s.finished}; a rerun resumes it)`
+            : `done ${s.finished}`;
       console.log(`${p.name.padEnd(14)} ${state} — ${p.description}`);
     }
     return;

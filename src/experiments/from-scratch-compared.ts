@@ -63,7 +63,10 @@ export interface FromScratchOptions {
   /** The low-rank twins' rank rule per model. Default { speedup: 2 }. */
   rule?: (model: ModelName) => RankRule;
   checkpointsRoot?: string;
-  onRow?: (row: ScratchRow) => void;
+  /** Rows of runs already done (e.g. by an unfinished reproduction on another machine): returned as they are, not trained again. */
+  finished?: readonly ScratchRow[];
+  /** Each row as it is done; `reused`: it came from `finished`. */
+  onRow?: (row: ScratchRow, reused: boolean) => void;
 }
 
 const armKey = (arm: ScratchArm) => arm.toLowerCase().replace(/[^a-z]+/g, "-");
@@ -85,6 +88,12 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
   for (const model of models) {
     for (const arm of arms) {
       for (const seed of seeds) {
+        const earlier = options.finished?.find((r) => r.model === model && r.arm === arm && r.seed === seed);
+        if (earlier) {
+          rows.push(earlier);
+          options.onRow?.(earlier, true);
+          continue;
+        }
         const run: TrainOptions = {
           ...trainOptions(settings, { scratch: true }),
           epochs: maxEpochs,
@@ -132,7 +141,7 @@ export async function fromScratchCompared(settings: ProfileSettings, data: { tra
             lowRankFrom: trained.lowRankFrom,
           };
           rows.push(row);
-          options.onRow?.(row);
+          options.onRow?.(row, false);
         } finally {
           net.dispose();
         }

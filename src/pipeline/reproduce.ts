@@ -13,7 +13,7 @@ import { initBackend } from "../backend/init";
 import { acrossArchitectures, architecturesVerdict } from "../experiments/across-architectures";
 import { baselineFor } from "../experiments/baseline";
 import { budgetVerdict, fineTuneBudgets } from "../experiments/fine-tune-budget";
-import { fromScratchCompared, fromScratchVerdict, SCRATCH_ARMS } from "../experiments/from-scratch-compared";
+import { fromScratchCompared, fromScratchVerdict, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
 import { closedFormVerdict, networksByMethod, reconstructionByMethod } from "../experiments/methods-compared";
 import { prepareCheckpointsDir } from "../experiments/run-folders";
 import { dataOptions, profileSettings, type ProfileName, type ProfileSettings } from "../profiles";
@@ -31,8 +31,12 @@ export interface PartContext {
   /** The same source with another number of training images (the caller disposes it). */
   loadData(trainLimit: number | undefined): Promise<Cifar10>;
   checkpointsRoot: string;
-  /** Report one finished unit of work (e.g. a network), for progress and time left. */
-  unitDone(label: string): void;
+  /** Report one finished unit of work (e.g. a network), for progress and time left; `reused`: taken from earlierRows, no time spent. */
+  unitDone(label: string, reused?: boolean): void;
+  /** Rows an unfinished run of this part recorded with the same settings (PartSummary.partial): reuse them, do not redo their work. */
+  earlierRows: readonly object[];
+  /** Record a finished row at once in the part's summary (marked partial), so the work survives a lost machine or checkout. */
+  rowDone(row: object): void;
 }
 
 export interface ReproductionPart {
@@ -86,7 +90,11 @@ export const PARTS: readonly ReproductionPart[] = [
         const rows = await fromScratchCompared(ctx.settings, data, {
           rule: (m) => ({ speedup: m === "tai-cnn" ? 5 : 2 }),
           checkpointsRoot: ctx.checkpointsRoot,
-          onRow: (r) => ctx.unitDone(`${r.model} ${r.arm} seed ${r.seed}: best ${(100 * r.bestTestAccuracy).toFixed(2)} % (epoch ${r.bestEpoch})`),
+          finished: ctx.earlierRows as ScratchRow[],
+          onRow: (r, reused) => {
+            if (!reused) ctx.rowDone(r);
+            ctx.unitDone(`${r.model} ${r.arm} seed ${r.seed}: best ${(100 * r.bestTestAccuracy).toFixed(2)} % (epoch ${r.bestEpoch})${reused ? ", kept from the unfinished run" : ""}`, reused);
+          },
         });
         return { rows, verdict: fromScratchVerdict(rows) };
       } finally {
@@ -187,11 +195,15 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
   const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && summaryIsCurrent(s, settings, p.scope);
 
-  const todo = parts.filter((p) => o.redo || !current(readSummary(outDir, o.profile, p.name), p));
+  const todo = parts.filter((p) => {
+    const s = readSummary(outDir, o.profile, p.name);
+    return o.redo || !current(s, p) || s!.partial === true;
+  });
   for (const p of parts) {
     const s = readSummary(outDir, o.profile, p.name);
     if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
-    else if (s && !o.redo) say(`${p.name}: its summary was made with other settings; running it again`);
+    else if (s && !o.redo && !current(s, p)) say(`${p.name}: its summary was made with other settings; running it again`);
+    else if (s?.partial && !o.redo) say(`${p.name}: unfinished, ${s.rows.length} row(s) kept from ${s.finished}; resuming`);
   }
   if (todo.length) {
     const lock = lockFolder(join(outDir, o.profile), "npm run reproduce");
@@ -201,39 +213,56 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
       const data = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download ?? true });
       try {
         for (const part of todo) {
+          const before = readSummary(outDir, o.profile, part.name);
+          const resumed = before?.partial && !o.redo && current(before, part) ? before : undefined;
           const started = new Date();
           const loadBefore = loadavg()[0];
           const total = part.units(settings);
           let done = 0;
+          let reusedUnits = 0;
           say(`${part.name}: ${part.description}`);
-          const unitDone = (label: string) => {
+          const unitDone = (label: string, reused = false) => {
             done++;
+            if (reused) reusedUnits++;
             const elapsed = Date.now() - started.getTime();
-            const left = done < total ? `, about ${minutes((elapsed / done) * (total - done))} left` : "";
+            const worked = done - reusedUnits;
+            const left = done < total && worked > 0 ? `, about ${minutes((elapsed / worked) * (total - done))} left` : "";
             say(`${part.name} ${done}/${total} · ${label} · ${minutes(elapsed)} elapsed${left}`);
           };
-          const loadData = (trainLimit: number | undefined) => loadCifar10({ ...dataOptions(settings), trainLimit, dir: o.dataDir, download: o.download ?? true });
-          const { rows, verdict } = await part.run({ settings, data, loadData, checkpointsRoot, unitDone });
-          const finished = new Date();
-          const summary: PartSummary = {
-            part: part.name,
-            profile: o.profile,
-            command,
-            started: started.toISOString(),
-            finished: finished.toISOString(),
-            seconds: (finished.getTime() - started.getTime()) / 1000,
-            backend: `${backend.name} (${backend.version})`,
-            threads: backend.threads,
-            machine: backend.machine,
-            loadBefore,
-            loadAfter: loadavg()[0],
-            settings,
-            ...(part.scope ? { scope: part.scope } : {}),
-            rows,
-            verdict,
+          // One summary shape for the partial and the final file; time and sittings add up over resumed runs.
+          const summaryOf = (rows: object[], verdict: string[], partial: boolean): PartSummary => {
+            const finished = new Date();
+            const machine = backend.machine;
+            return {
+              part: part.name,
+              profile: o.profile,
+              command,
+              started: resumed?.started ?? started.toISOString(),
+              finished: finished.toISOString(),
+              seconds: (resumed?.seconds ?? 0) + (finished.getTime() - started.getTime()) / 1000,
+              ...(resumed ? { sittings: (resumed.sittings ?? 1) + 1 } : {}),
+              backend: `${backend.name} (${backend.version})`,
+              threads: backend.threads,
+              machine: resumed && !resumed.machine.split(" and ").includes(machine) ? `${resumed.machine} and ${machine}` : machine,
+              loadBefore: resumed?.loadBefore ?? loadBefore,
+              loadAfter: loadavg()[0],
+              settings,
+              ...(part.scope ? { scope: part.scope } : {}),
+              ...(partial ? { partial: true } : {}),
+              rows,
+              verdict,
+            };
           };
+          const recorded: object[] = [...(resumed?.rows ?? [])];
+          const rowDone = (row: object) => {
+            recorded.push(row);
+            writeFileAtomic(summaryPath(outDir, o.profile, part.name), `${JSON.stringify(summaryOf(recorded, [], true), null, 1)}\n`);
+          };
+          const loadData = (trainLimit: number | undefined) => loadCifar10({ ...dataOptions(settings), trainLimit, dir: o.dataDir, download: o.download ?? true });
+          const { rows, verdict } = await part.run({ settings, data, loadData, checkpointsRoot, unitDone, earlierRows: resumed?.rows ?? [], rowDone });
+          const summary = summaryOf(rows, verdict, false);
           writeFileAtomic(summaryPath(outDir, o.profile, part.name), `${JSON.stringify(summary, null, 1)}\n`);
-          say(`${part.name}: finished in ${minutes(summary.seconds * 1000)} → ${summaryPath(outDir, o.profile, part.name)}`);
+          say(`${part.name}: finished in ${minutes(summary.seconds * 1000)}${summary.sittings ? ` over ${summary.sittings} sittings` : ""} → ${summaryPath(outDir, o.profile, part.name)}`);
         }
       } finally {
         data.dispose();

@@ -32,6 +32,10 @@ export interface PartSummary {
   settings: ProfileSettings;
   /** The part's scope when it ran (ReproductionPart.scope). */
   scope?: string;
+  /** Set while the part is unfinished: rows so far, recorded as each finished (a rerun reuses them), no verdict yet. */
+  partial?: boolean;
+  /** How many runs of `npm run reproduce` it took when it was resumed (seconds add their times, not the gaps between). */
+  sittings?: number;
   rows: object[];
   verdict: string[];
 }
@@ -166,16 +170,19 @@ export function figureLinksIn(figuresDir: string, resultsFile: string): FigureLi
 /** The markdown of one part: heading, provenance, table, figures, verdict. */
 export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): string {
   const when = s.finished.slice(0, 10);
+  const unfinished = s.partial ? `unfinished: ${s.rows.length} row(s) so far, ` : "";
   return [
-    `### ${s.part} (${s.profile} profile, ${when})`,
+    `### ${s.part} (${s.profile} profile, ${unfinished}${when})`,
     "",
-    `\`${s.command}\` — ${(s.seconds / 60).toFixed(1)} min on ${s.machine}, ${s.backend}, ${s.threads} thread(s); ` +
+    `\`${s.command}\` — ${(s.seconds / 60).toFixed(1)} min${s.sittings ? ` over ${s.sittings} sittings` : ""} on ${s.machine}, ${s.backend}, ${s.threads} thread(s); ` +
       `load average ${s.loadBefore.toFixed(2)} before, ${s.loadAfter.toFixed(2)} after. Summary: \`reproduction/${s.profile}/${s.part}.json\`.`,
     "",
     (TABLES[s.part] ?? genericTable)(s.rows),
     "",
     ...links(s).flatMap((l) => [`![${l.title}](${l.href})`, ""]),
-    ...s.verdict.map((l) => `- ${l}`),
+    ...(s.partial
+      ? [`- Unfinished: no verdict until every run is in. \`npm run reproduce -- --profile ${s.profile} --only ${s.part}\` resumes it and keeps these rows.`]
+      : s.verdict.map((l) => `- ${l}`)),
   ].join("\n");
 }
 
@@ -243,8 +250,9 @@ export function paperVsOurs(summaries: readonly PartSummary[]): string {
     ["claim", "paper", "ours, measured", "verdict"],
     CLAIMS.map(([part, claim]) => {
       const s = summaries.find((x) => x.part === part);
-      const [ours, verdict] = s ? oursAndVerdict(part, s.rows) : ["not run yet (`npm run reproduce -- --only " + part + "`)", "—"];
-      return [claim, PAPER[part], ours, verdict];
+      if (!s) return [claim, PAPER[part], "not run yet (`npm run reproduce -- --only " + part + "`)", "—"];
+      const [ours, verdict] = oursAndVerdict(part, s.rows);
+      return s.partial ? [claim, PAPER[part], `unfinished (${s.rows.length} row(s) so far): ${ours}`, "— (unfinished)"] : [claim, PAPER[part], ours, verdict];
     }),
   );
 }

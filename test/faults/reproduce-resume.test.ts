@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../train/fixtures";
 import { runChildLines, type ChildExit } from "./child-process";
@@ -21,17 +21,27 @@ async function run(args: string[], killAt?: RegExp): Promise<ChildExit & { lines
   return { ...exit, lines };
 }
 
-test("npm run reproduce, tiny: killed part-way, resumed (finished parts and baselines kept), then skipped; RESULTS.md regenerated around the rest", async () => {
+test("npm run reproduce, tiny: killed part-way, resumed (finished parts, finished rows and baselines kept), then skipped; RESULTS.md regenerated around the rest", async () => {
   const root = tempDir("reproduce");
   const out = join(root, "reproduction");
   const checkpoints = join(root, "checkpoints");
   const results = join(root, "RESULTS.md");
   writeFileSync(results, "# Measured results\n\nHand-written text stays.\n");
   try {
+    // Killed inside from-scratch: the rows done so far are in its summary, marked partial, and survive the loss of every checkpoint.
+    const midScratch = await run([out, checkpoints, results], /from-scratch 3\/\d+ /);
+    assert.equal(midScratch.signal, "SIGKILL", midScratch.stderr);
+    const partial = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { partial?: boolean; rows: object[] };
+    assert.equal(partial.partial, true);
+    assert.equal(partial.rows.length, 3, "each finished run is recorded as it finishes");
+    for (const dir of readdirSync(checkpoints)) for (const run of readdirSync(join(checkpoints, dir))) if (run.startsWith("scratch-compare-")) rmSync(join(checkpoints, dir, run), { recursive: true });
+
     const killed = await run([out, checkpoints, results], /architectures 2\/15/);
     assert.equal(killed.signal, "SIGKILL", killed.stderr);
     assert.ok(existsSync(join(out, "quick", "closed-form.json")) && existsSync(join(out, "quick", "from-scratch.json")), "the parts finished before the kill are kept");
     assert.ok(!existsSync(join(out, "quick", "architectures.json")), "no summary from the killed part");
+    assert.ok(killed.lines.some((l) => /from-scratch: unfinished, 3 row\(s\) kept/.test(l)), killed.lines.join("\n"));
+    assert.equal(killed.lines.filter((l) => /kept from the unfinished run/.test(l)).length, 3, "the recorded runs are not trained again, checkpoints or not");
     const vggLatest = join(checkpoints, "vgg-small-quick", "training", "latest.json");
     assert.ok(existsSync(vggLatest), "the first baseline was checkpointed before the kill");
     const trainedAt = statSync(vggLatest).mtimeMs;
@@ -51,8 +61,11 @@ test("npm run reproduce, tiny: killed part-way, resumed (finished parts and base
     assert.match(md, /<!-- reproduction:quick:begin/);
     assert.match(md, /\| resnet \| 2× decomposed \+ fine-tuned \|/);
     assert.match(md, /In all: \d+ confirmed/);
-    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string; convMacs: number; epochs: number }[]; verdict: string[] };
+    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string; convMacs: number; epochs: number }[]; verdict: string[]; partial?: boolean; sittings?: number };
     assert.equal(scratch.rows.length, 2 * SCRATCH_ARMS.length, "two models × every arm × one seed");
+    assert.equal(scratch.partial, undefined);
+    assert.equal(scratch.sittings, 2);
+    assert.deepEqual(scratch.rows.slice(0, 3), partial.rows, "the kept rows are the recorded ones");
     for (const model of ["vgg-small", "tai-cnn"]) {
       const low = scratch.rows.filter((r) => r.model === model && r.arm !== "dense");
       assert.equal(new Set(low.map((r) => r.convMacs)).size, 1, `${model}: every low-rank arm ends at the same multiply-adds (${low.map((r) => `${r.arm} ${r.convMacs}`).join(", ")})`);

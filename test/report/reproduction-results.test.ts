@@ -20,6 +20,15 @@ test("partMarkdown: provenance (command, minutes, machine, load), the part's tab
   assert.match(md, /- a verdict$/);
 });
 
+test("an unfinished part: its rows so far, sittings, no verdict (the way to resume instead); paper vs ours says unfinished", () => {
+  const s = { ...summary("closed-form", [{ layer: "c1", rank: 4, taiError: 0.1, iterativeError: 0.1, taiSeconds: 0.01, iterativeSeconds: 1 }]), partial: true, sittings: 2, verdict: [] };
+  const md = partMarkdown(s);
+  assert.match(md, /^### closed-form \(full profile, unfinished: 1 row\(s\) so far, 2026-12-02\)/);
+  assert.match(md, /60\.0 min over 2 sittings on AMD EPYC/);
+  assert.match(md, /- Unfinished: no verdict until every run is in\. `npm run reproduce -- --profile full --only closed-form` resumes it/);
+  assert.match(paperVsOurs([s]).split("\n")[2], /\| unfinished \(1 row\(s\) so far\): iterative error ≥ closed form's in 1 of 1 .* \| — \(unfinished\) \|$/);
+});
+
 test("writeReproductionResults: appends once, then replaces only its own profile's section; a lost end marker is an error", () => {
   const dir = tempDir("results-md");
   const file = join(dir, "RESULTS.md");
