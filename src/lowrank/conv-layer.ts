@@ -77,7 +77,7 @@ function denseSpec(name: string, shape: number[], units: number, bias: boolean):
   if (!(inC > 0)) throw new Error(`Layer '${name}' has an unknown number of inputs [${shape.join(", ")}].`);
   const positions = shape.slice(1, -1).reduce((a, d) => a * d, 1);
   if (!(positions > 0)) throw new UnknownInputSizeError(`Layer '${name}' has an input of unknown size [${shape.join(", ")}]: give the model a fixed input shape.`);
-  return { inH: positions, inW: 1, inC, outC: units, kh: 1, kw: 1, strideH: 1, strideW: 1, padding: "valid", bias };
+  return { inH: positions, inW: 1, inC, outC: units, kh: 1, kw: 1, strideH: 1, strideW: 1, padding: "valid", bias, dense: true };
 }
 
 /** True for a plain Dense layer (which the svd method factors like a 1×1 conv). */
@@ -105,7 +105,7 @@ export function kernelOfLayer(layer: tf.layers.Layer): HostKernel {
 /** kh, kw, C, N of a Conv2D's kernel (1, 1, C, N for a Dense layer). */
 export function kernelSizeOfLayer(layer: tf.layers.Layer): KernelSize {
   const shape = layer.getWeights()[0].shape;
-  return kernelSize(shape.length === 2 ? [1, 1, ...shape] : shape);
+  return shape.length === 2 ? { ...kernelSize([1, 1, ...shape]), dense: true } : kernelSize(shape);
 }
 
 /** The bias of a Conv2D or Dense layer with useBias, else undefined. */

@@ -21,6 +21,7 @@ export function lowRankConvs(plan: DecompositionPlan): ConvFactory {
   const builder = layerBuilder(method);
   const bn = plan.bn ?? (builder.batchNorms.includes("after") ? "after" : "none");
   const named = namedLayers(plan);
+  let built = 0;
   return {
     build(r: ConvRequest) {
       if (named && !named.includes(r.name)) return undefined;
@@ -46,12 +47,18 @@ export function lowRankConvs(plan: DecompositionPlan): ConvFactory {
         bnMomentum: r.bnMomentum,
         kernelInitializer: r.initializer,
       });
+      built++;
       return { layer, ownBatchNorm };
     },
-    finish(modelName: string, convs: { name: string }[]) {
+    finish(modelName: string, convs: { name: string; kernelSize: number }[]) {
       const unknown = (named ?? []).filter((n) => !convs.some((c) => c.name === n));
       if (unknown.length) {
         throw new Error(`lowRank names unknown layer(s) ${unknown.map((n) => `'${n}'`).join(", ")} in ${modelName}: its convs are ${convs.map((c) => c.name).join(", ")}.`);
+      }
+      // A "twin" with no low-rank conv is the dense net under another name (e.g. svd on a net without 1×1 convs).
+      if (!built) {
+        const sizes = [...new Set(convs.map((c) => `${c.kernelSize}×${c.kernelSize}`))].join(", ");
+        throw new Error(`No conv of ${modelName} (${sizes}) can be built low-rank by the ${method.name} method at this rule, so its low-rank twin would be the dense net: choose a method for those convs (tai for d×d).`);
       }
     },
   };

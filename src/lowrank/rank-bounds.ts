@@ -1,4 +1,3 @@
-import { describeKernel } from "./host-kernel";
 
 /** The sizes of a conv that bound its rank: kernel kh×kw, C inputs, N outputs. */
 export interface KernelSize {
@@ -6,6 +5,13 @@ export interface KernelSize {
   kw: number;
   inC: number;
   outC: number;
+  /** A Dense layer read as a 1×1 conv (conv-layer.ts): messages name it as such. */
+  dense?: boolean;
+}
+
+/** "3×3 conv 64→128", or "Dense layer 512→10" for a Dense layer read as a 1×1 conv. */
+export function describeSize(size: KernelSize): string {
+  return size.dense ? `Dense layer ${size.inC}→${size.outC}` : `${size.kh}×${size.kw} conv ${size.inC}→${size.outC}`;
 }
 
 /** Largest meaningful rank of the vertical/horizontal split: min(C·kh, N·kw), the rank of its kernel matrix. */
@@ -25,7 +31,7 @@ export function kernelSize(shape: readonly number[]): KernelSize {
 export function checkRank(size: KernelSize, rank: number, layer?: string): void {
   const limit = maxRank(size);
   if (Number.isInteger(rank) && rank >= 1 && rank <= limit) return;
-  const what = describeKernel([size.kh, size.kw, size.inC, size.outC]);
+  const what = describeSize(size);
   const matrix = `kernel matrix ${size.inC * size.kh}×${size.outC * size.kw}`;
   throw new Error(
     layer === undefined

@@ -1,3 +1,4 @@
+import { describeSize } from "./rank-bounds";
 import { convCost, type ConvSpec } from "./cost";
 import type { FactorizationMethod, Rank } from "./factorization";
 import { tai } from "./methods/tai";
@@ -71,8 +72,8 @@ export function rankForSpeedup(spec: ConvSpec, target: number, method: Factoriza
   }
   const best = dense / method.cost(spec, ranks[0]).macs;
   throw new RankUnreachableError(
-    `No rank reaches a ${target}× speedup for the ${spec.kh}×${spec.kw} conv ${spec.inC}→${spec.outC} ` +
-      `(input ${spec.inH}×${spec.inW}, stride ${spec.strideH}×${spec.strideW}): the best is ${best.toFixed(3)}× at rank ${JSON.stringify(ranks[0])}.`,
+    `No rank reaches a ${target}× speedup for the ${describeSize(spec)} ` +
+      `(${spec.dense ? `${spec.inH} position(s)` : `input ${spec.inH}×${spec.inW}, stride ${spec.strideH}×${spec.strideW}`}): the best is ${best.toFixed(3)}× at rank ${JSON.stringify(ranks[0])}.`,
     target,
     best,
   );

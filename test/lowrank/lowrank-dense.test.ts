@@ -62,7 +62,8 @@ test("svd takes every Dense and 1×1 conv by default; tai refuses a named Dense 
   const chosen = decomposeModelWithReport(model, { method: "svd", rank: 4 });
   assert.deepEqual(chosen.layers.map((l) => l.name), ["conv4", "fc1", "logits"]);
   assert.throws(() => decomposeModel(model, { ranks: { fc1: 4 } }), /Cannot decompose layer 'fc1': it is a Dense layer, which the tai method does not factor \(the svd method does\)/);
-  assert.throws(() => decomposeModel(model, { method: "svd", ranks: { logits: 11 } }), /Rank for layer 'logits' .* must be an integer in 1\.\.10, got 11/);
+  assert.throws(() => decomposeModel(model, { method: "svd", ranks: { logits: 11 } }), /Rank for layer 'logits' \(Dense layer \d+→10, kernel matrix \d+×10\) must be an integer in 1\.\.10, got 11/);
+  assert.throws(() => decomposeModel(model, { method: "svd", speedup: 100, layers: ["logits"] }), /No rank reaches a 100× speedup for the Dense layer \d+→10 \(1 position\(s\)\)/);
   assert.throws(() => decomposeModel(model, { method: "svd", ranks: { fc1: 4 }, bn: "after" }), /LowRankDense layers have no batch norm/);
   chosen.model.dispose();
   model.dispose();

@@ -168,6 +168,8 @@ test("bad lowRank options are refused with the reason", () => {
   assert.throws(() => tinyCnn({ lowRank: lowRankConvs({ ranks: { conv1: 10 } }) }), /Rank for layer 'conv1' \(3×3 conv 3→16, kernel matrix 9×48\) must be an integer in 1\.\.9, got 10/);
   assert.throws(() => tinyCnn({ lowRank: lowRankConvs({ speedup: 2, layers: ["conv7"] }) }), /unknown layer\(s\) 'conv7'/);
   assert.throws(() => nin({ lowRank: lowRankConvs({ speedup: 2, layers: ["conv1", "cccp2"] }) }), /lowRank names 'cccp2', which cannot be low-rank: it is a 1×1 conv/);
+  // svd factors only 1×1 convs: on a net of 3×3 convs its "twin" would be the dense net.
+  assert.throws(() => vggSmall({ widths: [8, 16, 32], lowRank: lowRankConvs({ speedup: 2, method: "svd" }) }), /No conv of vgg_small \(3×3\) can be built low-rank by the svd method at this rule, so its low-rank twin would be the dense net/);
   assert.throws(() => lowRankConvs({ ranks: { conv1: 2 }, bn: "before" as never }), /bn must be one of none, between, after/);
   assert.throws(() => tinyCnn({ inputShape: [32, 32] as never }), /inputShape must be \[height, width, channels\]/);
 });
