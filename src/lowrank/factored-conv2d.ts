@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { configPair } from "./conv-layer";
 import { outputSize } from "./cost";
 import type { HostKernel } from "./host-kernel";
-import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, type LayerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -42,10 +42,11 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
   readonly strides: [number, number];
   readonly padding: "same" | "valid";
   readonly useBias: boolean;
-  readonly activationName: string;
-  protected readonly kernelInitializer: tf.serialization.Serializable;
-  protected readonly biasInitializer: tf.serialization.Serializable;
-  private readonly activationLayer: tf.layers.Layer;
+  /** Activation, initialisers and regularisers, with Keras's defaults (tf-objects.ts). */
+  protected readonly settings: LayerSettings;
+  get activationName(): string {
+    return this.settings.activationName;
+  }
   protected readonly factors: Record<string, tf.LayerVariable> = {};
 
   constructor(config: FactoredConv2DConfig, className: string) {
@@ -58,12 +59,7 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
     this.padding = config.padding ?? "valid";
     if (this.padding !== "same" && this.padding !== "valid") throw new Error(`${className} '${name}': padding must be 'same' or 'valid', got '${String(config.padding)}'.`);
     this.useBias = config.useBias ?? true;
-    ({
-      activationLayer: this.activationLayer,
-      activationName: this.activationName,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-    } = layerSettings(config, `${className} '${name}'`));
+    this.settings = layerSettings(config, `${className} '${name}'`);
   }
 
   /** Input channels of a 4-D NHWC input shape, or a clear error. */
@@ -77,9 +73,9 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
 
   /** Add the factor kernels in order, then the bias. */
   protected addFactors(shapes: [string, number[]][]): void {
-    const init = this.kernelInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
+    const init = this.settings.kernelInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
     for (const [name, s] of shapes) this.factors[name] = this.addWeight(name, s, "float32", init, undefined, true);
-    if (this.useBias) this.factors.bias = this.addWeight("bias", [this.filters], "float32", this.biasInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3], undefined, true);
+    if (this.useBias) this.factors.bias = this.addWeight("bias", [this.filters], "float32", this.settings.biasInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3], undefined, true);
     this.built = true;
   }
 
@@ -89,9 +85,9 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
 
   /** The last 1×1 conv R→N (`last_kernel`) with the bias and the activation. */
   protected lastConv(y: tf.Tensor4D): tf.Tensor {
-    const fuse = FUSABLE.has(this.activationName);
-    const out = tf.fused.conv2d({ x: y, filter: this.factor("last_kernel"), strides: 1, pad: "valid", bias: this.useBias ? this.factors.bias.read() : undefined, activation: (fuse ? this.activationName : "linear") as "linear" });
-    return fuse ? out : (this.activationLayer.apply(out) as tf.Tensor);
+    const fuse = FUSABLE.has(this.settings.activationName);
+    const out = tf.fused.conv2d({ x: y, filter: this.factor("last_kernel"), strides: 1, pad: "valid", bias: this.useBias ? this.factors.bias.read() : undefined, activation: (fuse ? this.settings.activationName : "linear") as "linear" });
+    return fuse ? out : (this.settings.activationLayer.apply(out) as tf.Tensor);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
@@ -108,9 +104,9 @@ export abstract class FactoredConv2D extends tf.layers.Layer {
       strides: [...this.strides],
       padding: this.padding,
       useBias: this.useBias,
-      activation: this.activationName,
-      kernelInitializer: serializeObject(this.kernelInitializer),
-      biasInitializer: serializeObject(this.biasInitializer),
+      activation: this.settings.activationName,
+      kernelInitializer: serializeObject(this.settings.kernelInitializer),
+      biasInitializer: serializeObject(this.settings.biasInitializer),
     };
   }
 }

@@ -6,7 +6,7 @@ import type { FactoredConv2DConfig } from "./factored-conv2d";
 import { outputSize } from "./cost";
 import type { HostKernel } from "./host-kernel";
 import { BN_PLACEMENTS, type BnPlacement } from "./plan";
-import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, type LayerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -66,14 +66,13 @@ export class LowRankConv2D extends tf.layers.Layer {
   readonly padding: "same" | "valid";
   readonly useBias: boolean;
   readonly bn: BnPlacement;
-  readonly activationName: string;
+  /** Activation, initialisers and regularisers, with Keras's defaults (tf-objects.ts). */
+  protected readonly settings: LayerSettings;
+  get activationName(): string {
+    return this.settings.activationName;
+  }
   readonly bnMomentum: number;
   readonly bnEpsilon: number;
-  private readonly kernelInitializer: tf.serialization.Serializable;
-  private readonly biasInitializer: tf.serialization.Serializable;
-  private readonly kernelRegularizer: tf.serialization.Serializable | null;
-  private readonly biasRegularizer: tf.serialization.Serializable | null;
-  private readonly activationLayer: tf.layers.Layer;
 
   private verticalKernel?: tf.LayerVariable;
   private horizontalKernel?: tf.LayerVariable;
@@ -107,14 +106,7 @@ export class LowRankConv2D extends tf.layers.Layer {
     }
     this.bnMomentum = config.bnMomentum ?? 0.99;
     this.bnEpsilon = config.bnEpsilon ?? 1e-3;
-    ({
-      activationLayer: this.activationLayer,
-      activationName: this.activationName,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-      kernelRegularizer: this.kernelRegularizer,
-      biasRegularizer: this.biasRegularizer,
-    } = layerSettings(config, `LowRankConv2D '${name}'`));
+    this.settings = layerSettings(config, `LowRankConv2D '${name}'`);
   }
 
   private addBatchNorm(channels: number): void {
@@ -133,10 +125,10 @@ export class LowRankConv2D extends tf.layers.Layer {
       throw new Error(`LowRankConv2D '${this.name}' needs a 4-D NHWC input with known channels, got shape ${JSON.stringify(shape)}.`);
     }
     const [kh, kw] = this.kernelSize;
-    const kReg = this.kernelRegularizer as unknown as Parameters<tf.layers.Layer["addWeight"]>[4];
-    const bReg = this.biasRegularizer as unknown as Parameters<tf.layers.Layer["addWeight"]>[4];
-    const kInit = this.kernelInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
-    const bInit = this.biasInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
+    const kReg = this.settings.kernelRegularizer as unknown as Parameters<tf.layers.Layer["addWeight"]>[4];
+    const bReg = this.settings.biasRegularizer as unknown as Parameters<tf.layers.Layer["addWeight"]>[4];
+    const kInit = this.settings.kernelInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
+    const bInit = this.settings.biasInitializer as unknown as Parameters<tf.layers.Layer["addWeight"]>[3];
     this.verticalKernel = this.addWeight("vertical_kernel", [kh, 1, channels, this.rank], "float32", kInit, kReg, true);
     if (this.bn === "between") this.addBatchNorm(this.rank);
     this.horizontalKernel = this.addWeight("horizontal_kernel", [1, kw, this.rank, this.filters], "float32", kInit, kReg, true);
@@ -180,17 +172,17 @@ export class LowRankConv2D extends tf.layers.Layer {
       const [sH, sW] = this.strides;
       let y = tf.conv2d(x, this.verticalKernel!.read() as tf.Tensor4D, [sH, 1], this.padding);
       if (this.bn === "between") y = this.normalize(y, training);
-      const fuseActivation = this.bn !== "after" && FUSABLE.has(this.activationName);
+      const fuseActivation = this.bn !== "after" && FUSABLE.has(this.settings.activationName);
       y = tf.fused.conv2d({
         x: y,
         filter: this.horizontalKernel!.read() as tf.Tensor4D,
         strides: [1, sW],
         pad: this.padding,
         bias: this.useBias ? this.bias!.read() : undefined,
-        activation: (fuseActivation ? this.activationName : "linear") as "linear",
+        activation: (fuseActivation ? this.settings.activationName : "linear") as "linear",
       });
       if (this.bn === "after") y = this.normalize(y, training);
-      if (!fuseActivation) y = this.activationLayer.apply(y) as tf.Tensor4D;
+      if (!fuseActivation) y = this.settings.activationLayer.apply(y) as tf.Tensor4D;
       return y;
     });
   }
@@ -203,14 +195,14 @@ export class LowRankConv2D extends tf.layers.Layer {
       strides: [...this.strides],
       padding: this.padding,
       useBias: this.useBias,
-      activation: this.activationName,
+      activation: this.settings.activationName,
       bn: this.bn,
       bnMomentum: this.bnMomentum,
       bnEpsilon: this.bnEpsilon,
-      kernelInitializer: serializeObject(this.kernelInitializer),
-      biasInitializer: serializeObject(this.biasInitializer),
-      kernelRegularizer: serializeObject(this.kernelRegularizer),
-      biasRegularizer: serializeObject(this.biasRegularizer),
+      kernelInitializer: serializeObject(this.settings.kernelInitializer),
+      biasInitializer: serializeObject(this.settings.biasInitializer),
+      kernelRegularizer: serializeObject(this.settings.kernelRegularizer),
+      biasRegularizer: serializeObject(this.settings.biasRegularizer),
     };
     return { ...super.getConfig(), ...config };
   }

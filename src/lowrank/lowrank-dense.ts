@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { HostKernel } from "./host-kernel";
-import { InitializerLike, layerSettings, serializeObject } from "./tf-objects";
+import { InitializerLike, layerSettings, type LayerSettings, serializeObject } from "./tf-objects";
 
 type Shape = (number | null)[];
 
@@ -38,12 +38,11 @@ export class LowRankDense extends tf.layers.Layer {
   readonly units: number;
   readonly rank: number;
   readonly useBias: boolean;
-  readonly activationName: string;
-  private readonly kernelInitializer: tf.serialization.Serializable;
-  private readonly biasInitializer: tf.serialization.Serializable;
-  private readonly kernelRegularizer: tf.serialization.Serializable | null;
-  private readonly biasRegularizer: tf.serialization.Serializable | null;
-  private readonly activationLayer: tf.layers.Layer;
+  /** Activation, initialisers and regularisers, with Keras's defaults (tf-objects.ts). */
+  protected readonly settings: LayerSettings;
+  get activationName(): string {
+    return this.settings.activationName;
+  }
   private firstKernel?: tf.LayerVariable;
   private secondKernel?: tf.LayerVariable;
   private bias?: tf.LayerVariable;
@@ -60,14 +59,7 @@ export class LowRankDense extends tf.layers.Layer {
     this.units = config.units;
     this.rank = config.rank;
     this.useBias = config.useBias ?? true;
-    ({
-      activationLayer: this.activationLayer,
-      activationName: this.activationName,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-      kernelRegularizer: this.kernelRegularizer,
-      biasRegularizer: this.biasRegularizer,
-    } = layerSettings(config, `LowRankDense '${name}'`));
+    this.settings = layerSettings(config, `LowRankDense '${name}'`);
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -77,12 +69,12 @@ export class LowRankDense extends tf.layers.Layer {
       throw new Error(`LowRankDense '${this.name}' needs an input of rank ≥ 2 with a known last axis, got shape ${JSON.stringify(shape)}.`);
     }
     type AddWeight = Parameters<tf.layers.Layer["addWeight"]>;
-    const kInit = this.kernelInitializer as unknown as AddWeight[3];
-    const kReg = this.kernelRegularizer as unknown as AddWeight[4];
+    const kInit = this.settings.kernelInitializer as unknown as AddWeight[3];
+    const kReg = this.settings.kernelRegularizer as unknown as AddWeight[4];
     this.firstKernel = this.addWeight("first_kernel", [inputs, this.rank], "float32", kInit, kReg, true);
     this.secondKernel = this.addWeight("second_kernel", [this.rank, this.units], "float32", kInit, kReg, true);
     if (this.useBias) {
-      this.bias = this.addWeight("bias", [this.units], "float32", this.biasInitializer as unknown as AddWeight[3], this.biasRegularizer as unknown as AddWeight[4], true);
+      this.bias = this.addWeight("bias", [this.units], "float32", this.settings.biasInitializer as unknown as AddWeight[3], this.settings.biasRegularizer as unknown as AddWeight[4], true);
     }
     this.inputSpec = [{ minNDim: 2, axes: { [-1]: inputs } }];
     this.built = true;
@@ -98,14 +90,14 @@ export class LowRankDense extends tf.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
       const c = x.shape[x.shape.length - 1];
       const flat = x.rank === 2 ? (x as tf.Tensor2D) : x.reshape([-1, c]);
-      const fuse = FUSABLE.has(this.activationName);
+      const fuse = FUSABLE.has(this.settings.activationName);
       let y: tf.Tensor = tf.fused.matMul({
         a: tf.matMul(flat as tf.Tensor2D, this.firstKernel!.read() as tf.Tensor2D),
         b: this.secondKernel!.read() as tf.Tensor2D,
         bias: this.useBias ? this.bias!.read() : undefined,
-        activation: (fuse ? this.activationName : "linear") as "linear",
+        activation: (fuse ? this.settings.activationName : "linear") as "linear",
       });
-      if (!fuse) y = this.activationLayer.apply(y) as tf.Tensor;
+      if (!fuse) y = this.settings.activationLayer.apply(y) as tf.Tensor;
       return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), this.units]);
     });
   }
@@ -115,11 +107,11 @@ export class LowRankDense extends tf.layers.Layer {
       units: this.units,
       rank: this.rank,
       useBias: this.useBias,
-      activation: this.activationName,
-      kernelInitializer: serializeObject(this.kernelInitializer),
-      biasInitializer: serializeObject(this.biasInitializer),
-      kernelRegularizer: serializeObject(this.kernelRegularizer),
-      biasRegularizer: serializeObject(this.biasRegularizer),
+      activation: this.settings.activationName,
+      kernelInitializer: serializeObject(this.settings.kernelInitializer),
+      biasInitializer: serializeObject(this.settings.biasInitializer),
+      kernelRegularizer: serializeObject(this.settings.kernelRegularizer),
+      biasRegularizer: serializeObject(this.settings.biasRegularizer),
     };
     return { ...super.getConfig(), ...config };
   }
