@@ -9,6 +9,7 @@ import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
 import { learningRateAt, resolveSchedule } from "./lr-schedule";
 import { disposeOptimizer, learningRateOf, makeOptimizer, setLearningRate } from "./optimizer";
 import { createProgress } from "../util/progress";
+import { yieldToEventLoop } from "../util/event-loop";
 import { decaySum } from "./frobenius-decay";
 import { FACTOR_DECAYS } from "./train-options";
 
@@ -245,6 +246,7 @@ async function runEpochs(
       o.onStep?.({ epoch, step: steps, loss, lr, stepsPerEpoch });
       const seconds = (performance.now() - t0) / 1000;
       bar.update(steps, { loss: lossSum / images, accuracy: correctSum / images, imagesPerSecond: images / seconds, lr });
+      await yieldToEventLoop();
     }
     const seconds = (performance.now() - t0) / 1000;
     if (aborted || o.signal?.aborted) {

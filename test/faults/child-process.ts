@@ -10,10 +10,12 @@ export interface ChildExit {
 /**
  * Run `script` with `args` under tsx (LOWRANK_QUIET=1), calling `onLine(line, kill)` for every stdout
  * line as it arrives; `kill()` sends SIGKILL from outside, as a crash would.
+ * `tsxCli`: start it as npm's scripts do, through the tsx command, whose child handles signals in JavaScript.
  */
-export function runChildLines(script: string, args: readonly string[], onLine: (line: string, kill: () => void) => void): Promise<ChildExit> {
+export function runChildLines(script: string, args: readonly string[], onLine: (line: string, kill: () => void) => void, options: { tsxCli?: boolean } = {}): Promise<ChildExit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, LOWRANK_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    const command = options.tsxCli ? [require.resolve("tsx/cli"), script, ...args] : ["--import", "tsx", script, ...args];
+    const child = spawn(process.execPath, command, { env: { ...process.env, LOWRANK_QUIET: "1" }, stdio: ["ignore", "pipe", "pipe"] });
     const kill = () => child.kill("SIGKILL");
     let buffer = "";
     let stderr = "";

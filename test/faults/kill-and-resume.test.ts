@@ -29,18 +29,28 @@ interface Run {
   stderr: string;
 }
 
-/** Run the training child; `killAt` sends SIGKILL from outside when that STEP line appears. */
-async function runChild(dir: string, opts: { fault?: string; killAt?: string } = {}): Promise<Run> {
+/**
+ * Run the training child; `killAt` sends SIGKILL from outside when that STEP line appears, or with
+ * `sigterm` a SIGTERM to the training process itself (the one tsx starts, under `tsxCli`), as `kill <pid>` does.
+ */
+async function runChild(dir: string, opts: { fault?: string; killAt?: string; sigterm?: boolean; tsxCli?: boolean } = {}): Promise<Run> {
   const steps: string[] = [];
   let history: TrainHistoryRow[] | undefined;
-  const exit = await runChildLines(CHILD, [dir, ...(opts.fault ? [opts.fault] : [])], (line, kill) => {
-    if (line.startsWith("STEP ")) {
-      steps.push(line.slice(5));
-      if (line.slice(5) === opts.killAt) kill();
-    } else if (line.startsWith("DONE ")) {
-      history = JSON.parse(line.slice(5)) as TrainHistoryRow[];
-    }
-  });
+  let pid: number | undefined;
+  const exit = await runChildLines(
+    CHILD,
+    [dir, ...(opts.fault ? [opts.fault] : [])],
+    (line, kill) => {
+      if (line.startsWith("PID ")) pid = Number(line.slice(4));
+      else if (line.startsWith("STEP ")) {
+        steps.push(line.slice(5));
+        if (line.slice(5) === opts.killAt) (opts.sigterm ? () => process.kill(pid!, "SIGTERM") : kill)();
+      } else if (line.startsWith("DONE ")) {
+        history = JSON.parse(line.slice(5)) as TrainHistoryRow[];
+      }
+    },
+    { tsxCli: opts.tsxCli },
+  );
   return { ...exit, steps, history };
 }
 
@@ -154,5 +164,17 @@ test("SIGKILL mid-download: the partial file and the lock stay behind; the rerun
     server.closeAllConnections();
     await new Promise((ok) => server.close(ok));
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("SIGTERM to a training process started by the tsx command (as npm start and npm run reproduce are) stops it within a step, not at the end of the run", async () => {
+  const dir = tempDir("sigterm");
+  try {
+    const r = await runChild(dir, { killAt: "1 2", sigterm: true, tsxCli: true });
+    assert.equal(r.history, undefined, `the run went on to the end: ${r.steps.length} steps`);
+    assert.ok(r.steps.length <= 4, `stopped after ${r.steps.length} steps`);
+    assert.ok(r.signal === "SIGTERM" || r.code === 143, `exit ${r.code} ${r.signal}: ${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,7 @@
  * A training run for the fault-injection tests, in its own process so it can be killed.
  * argv: <checkpointDir> [fault]; fault "write:N" kills the process (SIGKILL, by itself) in the middle
  * of the N-th file write of a checkpoint — after the temporary file is written, before its rename.
- * Prints "STEP e s" after each step and "DONE <json history>" at the end.
+ * Prints "PID n" first, "STEP e s" after each step and "DONE <json history>" at the end.
  */
 import { tinyCnn } from "../../src/models";
 import { train } from "../../src/train/train";
@@ -22,6 +22,7 @@ if (writeFault) {
 }
 
 (async () => {
+  process.stdout.write(`PID ${process.pid}\n`);
   const data = await smallCifar(400, 100);
   const model = tinyCnn({ seed: 1 });
   const result = await train(model, data, {

@@ -151,6 +151,17 @@ test("an abort signal stops between steps and discards the partial epoch", async
   model.dispose();
 });
 
+test("an abort from a timer stops training within a step, not at the end of the epoch (the loop yields to the event loop)", async () => {
+  const model = tinyCnn({ seed: 6 });
+  const ac = new AbortController();
+  const steps: number[] = [];
+  setTimeout(() => ac.abort(), 0);
+  const r = await train(model, data, { epochs: 1, batchSize: 16, learningRate: 0.01, signal: ac.signal, progress: "none", onStep: (s) => steps.push(s.step) });
+  assert.equal(r.stopReason, "aborted");
+  assert.ok(steps.length <= 2, `aborted after ${steps.length} steps`);
+  model.dispose();
+});
+
 test("models built with LowRankConv2D layers train: every BN placement fits a small fixed set", async () => {
   // 64 fixed images, 10 epochs: a network whose gradients flow through V and H memorises them, so the
   // epoch loss falls steadily — a robust check where a few steps on fresh data would be noise.
