@@ -141,7 +141,7 @@ function panel(w: Float64Array, m: number, n: number, k0: number, nb: number, d:
  * β ≥ 0): α is w[alphaAt], x the `count` entries of w from `at`, `stride` apart, scaled in place to
  * v's tail. Returns [τ, β]; τ = 0 (H = I) when x is already zero.
  */
-function reflector(w: Float64Array, alphaAt: number, at: number, count: number, stride: number): [number, number] {
+export function reflector(w: Float64Array, alphaAt: number, at: number, count: number, stride: number): [number, number] {
   let sigma2 = 0;
   for (let i = 0, j = at; i < count; i++, j += stride) sigma2 += w[j] * w[j];
   const alpha = w[alphaAt];

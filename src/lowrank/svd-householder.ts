@@ -1,8 +1,8 @@
 import { gemm } from "./svd-gemm";
 import { parallelGemm, workArray } from "./svd-parallel";
 
-/** Reflectors per block: larger blocks mean longer matrix products but more work forming T. */
-const NB = 48;
+/** Reflectors per block: larger blocks mean longer matrix products but more work forming T (its row stride). */
+export const NB = 48;
 
 /**
  * y ← R_downTo·…·R_from·y for the rows×k row-major y and reflectors R_r = I − τ_r·v_r·v_rᵀ (v_r is row r
@@ -46,7 +46,7 @@ export function applyReflectors(y: Float64Array, rows: number, k: number, vector
  * T (NB-strided, upper triangular) with H_b0·…·H_{b0+nb−1} = I − V·T·Vᵀ:
  * T[i, i] = τ_i, T[0..i, i] = −τ_i·T[0..i, 0..i]·(V[:, 0..i]ᵀ·v_i).
  */
-function formT(vectors: Float64Array, rows: number, tau: Float64Array, b0: number, nb: number, first: Int32Array, t: Float64Array, dots: Float64Array): void {
+export function formT(vectors: Float64Array, rows: number, tau: Float64Array, b0: number, nb: number, first: Int32Array, t: Float64Array, dots: Float64Array): void {
   t.fill(0);
   for (let i = 0; i < nb; i++) {
     const ti = tau[b0 + i];

@@ -3,6 +3,7 @@ import { bidiagonalSvd } from "./svd-bdsdc";
 import { bidiagonalQr } from "./svd-bdsqr";
 import { bidiagonalize } from "./svd-bidiagonal";
 import { applyReflectors } from "./svd-householder";
+import { BAND, bandToBidiagonal, reduceToBand } from "./svd-band";
 import { parallelScope, sharedFloat64, workArray } from "./svd-parallel";
 
 /**
@@ -14,7 +15,8 @@ import { parallelScope, sharedFloat64, workArray } from "./svd-parallel";
  * 1. A is scaled by 1/max|a| (no overflow/underflow in squares).
  * 2. Householder bidiagonalisation A = Q·B·Pᵀ, B upper bidiagonal, blocked (svd-bidiagonal.ts):
  *    4mn² − 4n³/3 flops, half of them in matrix products.
- * 3. Values only: implicit-shift QR on B (svd-bdsqr.ts), O(n²) — `singularValues` costs about step 2.
+ * 3. Values only: implicit-shift QR on B (svd-bdsqr.ts), O(n²) — `singularValues` costs about step 2, which
+ *    for n ≥ 128 is done in two stages instead, dense → band → bidiagonal (svd-band.ts), nearly all in matrix products.
  *    With vectors: divide and conquer on B (svd-bdsdc.ts) gives σ and all of B's singular vectors
  *    U_B, V_B: ≈ 8n³/3 flops on random matrices (less with deflation), nearly all in matrix products.
  * 4. U = Q·[U_B; 0] and V = P·V_B for the K wanted columns, the reflectors applied in blocks as
@@ -61,6 +63,9 @@ export interface SvdFactorization {
   vectors(k: number): { u: Matrix; v: Matrix };
 }
 
+/** Smallest n for which values-only takes the two-stage reduction (measured: RESULTS.md, SVD). */
+const TWO_STAGE_FROM = 4 * BAND;
+
 /** Steps 1–3 for a tall-or-square matrix (m ≥ n), already checked; `withVectors` keeps B's vectors. */
 function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
   const m = a.rows;
@@ -93,7 +98,12 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
   const e = new Float64Array(Math.max(n - 1, 0));
   const tauQ = new Float64Array(n);
   const tauP = new Float64Array(n);
-  parallelScope(() => bidiagonalize(w, m, n, d, e, tauQ, tauP));
+  // Values only, beyond a few bands: the two-stage reduction (svd-band.ts), nearly all matrix products.
+  if (withVectors || n < TWO_STAGE_FROM) parallelScope(() => bidiagonalize(w, m, n, d, e, tauQ, tauP));
+  else {
+    parallelScope(() => reduceToBand(w, m, n, BAND));
+    bandToBidiagonal(w, n, n, BAND, d, e);
+  }
   // Vectors: all of B's by divide and conquer (σ from the same run); values only: QR, O(n²).
   let bVectors: { u: Float64Array; v: Float64Array; order: Int32Array } | null = null;
   if (withVectors) {

@@ -166,7 +166,7 @@ test("blocked stages at sizes with several panels and merge levels: 260×200, 20
     assert.ok(err < tol, `${m}×${n}: reconstruction error ${err}`);
     assert.ok(orthogonalityError(r.u) < tol, `${m}×${n}: UᵀU − I = ${orthogonalityError(r.u)}`);
     assert.ok(orthogonalityError(r.v) < tol, `${m}×${n}: VᵀV − I = ${orthogonalityError(r.v)}`);
-    // Values alone (QR on B) agree with the divide-and-conquer values.
+    // Values alone (two-stage reduction here, n ≥ 128, then QR on B) agree with the divide-and-conquer values.
     const s = singularValues(a);
     assert.ok(maxAbsDiff(s, r.singularValues) < tol * r.singularValues[0], "values-only vs with vectors");
   }
