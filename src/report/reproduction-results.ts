@@ -130,6 +130,13 @@ function closedFormTable(rows: readonly ClosedFormRow[]): string {
   );
 }
 
+function fineTuneTable(rows: readonly BudgetRow[]): string {
+  return table(
+    ["conv speed-up target", "theory", "fine-tune epochs", "peak rate", "before fine-tune", "after", "drop from baseline (points)", "train s"],
+    rows.map((r) => [`${r.target}×`, times(r.convSpeedup), r.epochs, r.learningRate, pct(r.accuracyBefore), pct(r.accuracyAfter), (100 * r.drop).toFixed(2), r.trainSeconds.toFixed(0)]),
+  );
+}
+
 /** Rows of a part without its own table: every column as it is. */
 function genericTable(rows: readonly object[]): string {
   if (!rows.length) return "(no rows)";
@@ -141,6 +148,7 @@ const TABLES: Record<string, (rows: readonly object[]) => string> = {
   "closed-form": (rows) => closedFormTable(rows as ClosedFormRow[]),
   architectures: (rows) => architecturesTable(rows as ArchitectureRow[]),
   "from-scratch": (rows) => fromScratchTable(rows as ScratchRow[]),
+  "fine-tune": (rows) => fineTuneTable(rows as BudgetRow[]),
 };
 
 /** The figures of a part's summary (claim 2: the training curves per model), for reproduce to export. */

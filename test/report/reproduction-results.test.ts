@@ -20,6 +20,11 @@ test("partMarkdown: provenance (command, minutes, machine, load), the part's tab
   assert.match(md, /- a verdict$/);
 });
 
+test("the fine-tune part's table: target, theory, budget, accuracies as percentages, drop in points", () => {
+  const row = { target: 2, epochs: 3, learningRate: 0.01, accuracyBefore: 0.5803, accuracyAfter: 0.8382, drop: 0.0001, convSpeedup: 2.0013, trainSeconds: 200.1 };
+  assert.match(partMarkdown(summary("fine-tune", [row])), /\| 2× \| 2\.00× \| 3 \| 0\.01 \| 58\.03 % \| 83\.82 % \| 0\.01 \| 200 \|/);
+});
+
 test("an unfinished part: its rows so far, sittings, no verdict (the way to resume instead); paper vs ours says unfinished", () => {
   const s = { ...summary("closed-form", [{ layer: "c1", rank: 4, taiError: 0.1, iterativeError: 0.1, taiSeconds: 0.01, iterativeSeconds: 1 }]), partial: true, sittings: 2, verdict: [] };
   const md = partMarkdown(s);
