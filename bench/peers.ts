@@ -178,14 +178,29 @@ export type PeerLocation = { ok: true; python: string; version: string } | { ok:
 let torchPromise: Promise<PeerLocation> | undefined;
 let kerasPromise: Promise<PeerLocation> | undefined;
 
-/** Python with torch: /usr/bin/python3 (or PEER_TORCH_PYTHON). Install: apt-get install python3-torch python3-numpy. */
-function locateTorch(): Promise<PeerLocation> {
+const TORCH_PACKAGES = ["python3-torch", "python3-numpy"];
+
+/**
+ * Python with torch: /usr/bin/python3 (or PEER_TORCH_PYTHON). When Debian's python3-torch is missing and
+ * apt-get can install it (root), it is installed once (minutes), as the Keras peer's virtualenv is.
+ */
+function locateTorch(log: (m: string) => void): Promise<PeerLocation> {
   torchPromise ??= (async (): Promise<PeerLocation> => {
     const python = process.env.PEER_TORCH_PYTHON ?? "/usr/bin/python3";
     if (!existsSync(python)) return { ok: false, reason: `${python} not found` };
-    const p = await runProcess(python, ["-B", "-c", "import torch; print(torch.__version__)"], { timeoutMs: 120_000 });
+    const probe = () => runProcess(python, ["-B", "-c", "import torch; print(torch.__version__)"], { timeoutMs: 120_000 });
+    let p = await probe();
+    const aptCan = process.env.PEER_TORCH_PYTHON === undefined && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+    if (p.code !== 0 && aptCan) {
+      log(`installing Debian's ${TORCH_PACKAGES.join(" ")} for the PyTorch peer (once; takes minutes)…`);
+      const env = { DEBIAN_FRONTEND: "noninteractive" };
+      const update = await runProcess("apt-get", ["update", "-qq"], { timeoutMs: 600_000, env });
+      const install = update.code === 0 ? await runProcess("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...TORCH_PACKAGES], { timeoutMs: 1_200_000, env }) : update;
+      if (install.code !== 0) return { ok: false, reason: failure(`apt-get install ${TORCH_PACKAGES.join(" ")}`, install, 1_200_000) };
+      p = await probe();
+    }
     if (p.code !== 0) {
-      return { ok: false, reason: `torch not importable with ${python} (apt-get install python3-torch python3-numpy): ${tail(p, 1)}` };
+      return { ok: false, reason: `torch not importable with ${python} (apt-get install ${TORCH_PACKAGES.join(" ")}): ${tail(p, 1)}` };
     }
     return { ok: true, python, version: p.out.trim() };
   })();
@@ -246,7 +261,7 @@ function locateKeras(log: (m: string) => void): Promise<PeerLocation> {
 
 /** Where a peer's Python is (creating the Keras venv if needed), or why it cannot run. */
 export function locatePeer(peer: PeerName, log: (m: string) => void = defaultLog): Promise<PeerLocation> {
-  return peer === "pytorch" ? locateTorch() : locateKeras(log);
+  return peer === "pytorch" ? locateTorch(log) : locateKeras(log);
 }
 
 async function runPeer<R extends PeerResultBase>(peer: PeerName, args: string[], o: PeerRunOptions): Promise<PeerOutcome<R>> {
