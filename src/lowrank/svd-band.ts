@@ -43,16 +43,9 @@ export function reduceToBand(w: Float64Array, m: number, n: number, b = BAND): v
     vectors.fill(0, 0, nb * rows);
     for (let j = 0; j < nb; j++) {
       const p = k0 + j;
-      const [tj, beta] = reflector(w, p * n + p, (p + 1) * n + p, m - p - 1, n);
-      tau[j] = tj;
-      first[j] = j;
       const v = j * rows;
-      vectors[v + j] = 1;
-      for (let r = p + 1; r < m; r++) {
-        vectors[v + r - k0] = w[r * n + p];
-        w[r * n + p] = 0;
-      }
-      w[p * n + p] = beta;
+      const tj = (tau[j] = moveReflector(w, p * n + p, m - p - 1, n, vectors, v + j));
+      first[j] = j;
       // The panel's later columns: w[p:, p+1:c0] −= τ·v·(vᵀ·w[p:, p+1:c0]).
       if (tj !== 0 && p + 1 < c0) {
         sums.fill(0, p + 1, c0);
@@ -81,16 +74,9 @@ export function reduceToBand(w: Float64Array, m: number, n: number, b = BAND): v
     for (let q = 0; q < nr; q++) {
       const i = k0 + q;
       const c = c0 + q;
-      const [tq, beta] = reflector(w, i * n + c, i * n + c + 1, n - c - 1, 1);
-      tau[q] = tq;
-      first[q] = q;
       const v = q * cols;
-      vectors[v + q] = 1;
-      for (let x = c + 1; x < n; x++) {
-        vectors[v + x - c0] = w[i * n + x];
-        w[i * n + x] = 0;
-      }
-      w[i * n + c] = beta;
+      const tq = (tau[q] = moveReflector(w, i * n + c, n - c - 1, 1, vectors, v + q));
+      first[q] = q;
       // The panel's later rows: w[i+1:c0, c:] −= τ·(w[i+1:c0, c:]·v)·vᵀ.
       if (tq === 0) continue;
       for (let r = i + 1; r < c0; r++) {
@@ -110,6 +96,21 @@ export function reduceToBand(w: Float64Array, m: number, n: number, b = BAND): v
     gemm(below, nr, nr, 1, prod, 0, nr, 1, t, 0, T_STRIDE, 1, prodT, 0, nr);
     parallelGemm(below, cols, nr, -1, prodT, 0, nr, 1, vectors, 0, cols, 1, w, c0 * n + c0, n);
   }
+}
+
+/**
+ * The reflector that maps w[at] and the `count` entries after it (`stride` apart) to [β, 0…]: β stays at
+ * w[at], the rest of w's entries become 0, and v = [1, tail] goes to vectors[to…]. Returns τ.
+ */
+function moveReflector(w: Float64Array, at: number, count: number, stride: number, vectors: Float64Array, to: number): number {
+  const [tau, beta] = reflector(w, at, at + stride, count, stride);
+  vectors[to] = 1;
+  for (let i = 1, j = at + stride; i <= count; i++, j += stride) {
+    vectors[to + i] = w[j];
+    w[j] = 0;
+  }
+  w[at] = beta;
+  return tau;
 }
 
 /**
