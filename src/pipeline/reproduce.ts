@@ -204,7 +204,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   for (const p of parts) {
     const s = readSummary(outDir, o.profile, p.name);
     if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
-    else if (s && !o.redo && !current(s, p)) say(`${p.name}: its summary was made with other settings; running it again`);
+    else if (s && !o.redo && !current(s, p)) say(`${p.name}: its summary was made with other settings or another scope; running it again`);
     else if (s?.partial && !o.redo) say(`${p.name}: unfinished, ${s.rows.length} row(s) kept from ${s.finished}; resuming`);
   }
   if (todo.length) {
