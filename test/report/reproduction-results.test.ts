@@ -20,9 +20,17 @@ test("partMarkdown: provenance (command, minutes, machine, load), the part's tab
   assert.match(md, /- a verdict$/);
 });
 
-test("the fine-tune part's table: target, theory, budget, accuracies as percentages, drop in points", () => {
-  const row = { target: 2, epochs: 3, learningRate: 0.01, accuracyBefore: 0.5803, accuracyAfter: 0.8382, drop: 0.0001, convSpeedup: 2.0013, trainSeconds: 200.1 };
-  assert.match(partMarkdown(summary("fine-tune", [row])), /\| 2× \| 2\.00× \| 3 \| 0\.01 \| 58\.03 % \| 83\.82 % \| 0\.01 \| 200 \|/);
+test("the fine-tune part: accuracies as percentages, drops in points, each run against its budget's dense control", () => {
+  const run = { target: 2, epochs: 3, learningRate: 0.01, accuracyBefore: 0.5803, accuracyAfter: 0.8382, drop: 0.0001, convSpeedup: 2.0013, trainSeconds: 200.1 };
+  const control = { control: true as const, target: 1, epochs: 3, learningRate: 0.01, accuracyBefore: 0.8383, accuracyAfter: 0.8466, drop: -0.0083, convSpeedup: 1, trainSeconds: 212 };
+  const three = { ...run, target: 3, accuracyAfter: 0.8149, drop: 0.0234, convSpeedup: 3.03 };
+  const s = { ...summary("fine-tune", [run, control, three]) };
+  const md = partMarkdown(s);
+  assert.match(md, /\| 2× \| 2\.00× \| 3 \| 0\.01 \| 58\.03 % \| 83\.82 % \| 0\.01 \| 0\.84 \| 200 \|/);
+  assert.match(md, /\| dense baseline, trained on \(control\) \| 1\.00× \| 3 \| 0\.01 \| 83\.83 % \| 84\.66 % \| -0\.83 \| — \| 212 \|/);
+  assert.match(paperVsOurs([s]).split("\n")[5], /-0\.84 points against the dense baseline trained on alike \(84\.66 %\), after 3 epoch\(s\) at 0\.01; same budget: 3× -3\.17 points; against the baseline itself -0\.01 points \| not confirmed \|$/);
+  // Without its control, a run is measured against the baseline.
+  assert.match(paperVsOurs([summary("fine-tune", [run])]).split("\n")[5], /-0\.01 points against the baseline, after 3 epoch\(s\) at 0\.01 \| confirmed \|$/);
 });
 
 test("an unfinished part: its rows so far, sittings, no verdict (the way to resume instead); paper vs ours says unfinished", () => {
