@@ -1,11 +1,11 @@
 import type * as tf from "@tensorflow/tfjs";
-import { join } from "node:path";
 import type { Cifar10Split } from "../data";
 import { fineTuneOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
-import { train } from "../train/train";
-import { rebuildFromConfig } from "../lowrank/rebuild-model";
+import type { ModelName } from "../models";
+import { checkpointPaths } from "./baseline";
+import { denseControl } from "./dense-control";
 import { convStackSpeedup } from "./rank-sweep";
 import { trainSeconds } from "./summary";
 
@@ -30,6 +30,8 @@ export interface BudgetRow {
 export interface FineTuneBudgetOptions {
   /** The drop the search aims under. Default 0.005 (the paper's VGG-16: 0.29 points at 2×). */
   tolerance?: number;
+  /** The zoo model `baseline` is (its checkpoints' folder). Default "vgg-small". */
+  model?: ModelName;
   /** Also train the dense baseline on with each budget (a `control` row after each run at the first target). Default true. */
   control?: boolean;
   checkpointsRoot?: string;
@@ -74,8 +76,9 @@ export async function fineTuneBudgets(
   if (!targets.length || !epochs.length || !learningRates.length) throw new Error("settings.fineTuneBudget needs at least one target, one epoch count and one learning rate.");
   const tolerance = options.tolerance ?? 0.005;
   const rows: BudgetRow[] = [];
+  const paths = checkpointPaths(settings, options.model ?? "vgg-small", options.checkpointsRoot);
   const run = async (target: number, e: number, lr: number): Promise<BudgetRow> => {
-    const dir = join(options.checkpointsRoot ?? "checkpoints", `${baseline.name}-${settings.profile}`, `budget-${target}x-e${e}-lr${lr}`);
+    const dir = paths.budget(target, e, lr);
     const ft = await fineTune(
       baseline,
       data,
@@ -91,20 +94,12 @@ export async function fineTuneBudgets(
       ft.model.dispose();
     }
   };
-  // The dense baseline trained on with a budget: a baseline that has not converged gains from it too.
   const control = async (e: number, lr: number): Promise<void> => {
-    const dir = join(options.checkpointsRoot ?? "checkpoints", `${baseline.name}-${settings.profile}`, `budget-dense-e${e}-lr${lr}`);
-    const dense = rebuildFromConfig(baseline, baseline.getConfig(), () => false);
-    try {
-      const { training } = fineTuneOptions(settings, { training: { learningRate: lr, checkpointDir: dir, resume: true, label: `dense control, ${e} epoch(s) at ${lr}` } });
-      const r = await train(dense, data, { ...training, epochs: e, learningRate: lr });
-      const accuracyAfter = evaluate(dense, data.test).accuracy;
-      const row: BudgetRow = { control: true, target: 1, epochs: e, learningRate: lr, accuracyBefore: baselineAccuracy, accuracyAfter, drop: baselineAccuracy - accuracyAfter, convSpeedup: 1, trainSeconds: trainSeconds(r.history) };
-      rows.push(row);
-      options.onRow?.(row);
-    } finally {
-      dense.dispose();
-    }
+    const dir = paths.denseControl(e, lr);
+    const c = await denseControl(baseline, data, settings, { epochs: e, learningRate: lr, checkpointDir: dir });
+    const row: BudgetRow = { control: true, target: 1, epochs: e, learningRate: lr, accuracyBefore: baselineAccuracy, accuracyAfter: c.accuracy, drop: baselineAccuracy - c.accuracy, convSpeedup: 1, trainSeconds: trainSeconds(c.history) };
+    rows.push(row);
+    options.onRow?.(row);
   };
   const [first, ...others] = targets;
   for (const e of epochs) {

@@ -11,3 +11,4 @@ export * from "./across-architectures";
 export * from "./from-scratch-compared";
 export * from "./scratch-recipes";
 export * from "./fine-tune-budget";
+export * from "./dense-control";
