@@ -65,8 +65,8 @@ function architecturesTable(rows: readonly ArchitectureRow[]): string {
   );
 }
 
-/** Per model and arm: the seeds' mean and spread, and how the arm compares with the dense net (compareArms). */
-function armSummaryTable(rows: readonly ScratchRow[]): string {
+/** Per model and arm: the seeds' mean and spread, and how the arm compares with the dense net (compareArms; "unfinished" while runs are missing). */
+function armSummaryTable(rows: readonly ScratchRow[], unfinished: boolean): string {
   const out: (string | number)[][] = [];
   for (const model of [...new Set(rows.map((r) => r.model))]) {
     for (const arm of SCRATCH_ARMS) {
@@ -74,14 +74,14 @@ function armSummaryTable(rows: readonly ScratchRow[]): string {
       if (!s) continue;
       const c = arm === "dense" ? undefined : compareArms(rows, model, arm);
       const macs = rows.find((r) => r.model === model && r.arm === arm)!.convMacs;
-      out.push([model, arm, s.runs, pct(s.mean), (100 * s.spread).toFixed(2), c ? `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)}` : "—", c ? c.word : "reference", (macs / 1e6).toFixed(1)]);
+      out.push([model, arm, s.runs, pct(s.mean), (100 * s.spread).toFixed(2), c ? `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)}` : "—", c ? (unfinished ? "— (unfinished)" : c.word) : "reference", (macs / 1e6).toFixed(1)]);
     }
   }
   return table(["model", "arm", "seeds", "mean best test accuracy", "spread (points)", "vs dense (points)", "verdict", "conv MACs (M)"], out);
 }
 
-function fromScratchTable(rows: readonly ScratchRow[]): string {
-  return armSummaryTable(rows) + "\n\nEach run:\n\n" + table(
+function fromScratchTable(rows: readonly ScratchRow[], unfinished: boolean): string {
+  return armSummaryTable(rows, unfinished) + "\n\nEach run:\n\n" + table(
     ["model", "arm", "seed", "best test accuracy", "at epoch", "train accuracy then", "final test", "final train", "epochs", "stopped", "parameters", "conv MACs (M)", "train s"],
     rows.map((r) => [
       r.model,
@@ -154,10 +154,10 @@ function genericTable(rows: readonly object[]): string {
   return table(keys, rows.map((r) => keys.map((k) => String((r as Record<string, unknown>)[k] ?? ""))));
 }
 
-const TABLES: Record<string, (rows: readonly object[]) => string> = {
+const TABLES: Record<string, (rows: readonly object[], unfinished: boolean) => string> = {
   "closed-form": (rows) => closedFormTable(rows as ClosedFormRow[]),
   architectures: (rows) => architecturesTable(rows as ArchitectureRow[]),
-  "from-scratch": (rows) => fromScratchTable(rows as ScratchRow[]),
+  "from-scratch": (rows, unfinished) => fromScratchTable(rows as ScratchRow[], unfinished),
   "fine-tune": (rows) => fineTuneTable(rows as BudgetRow[]),
 };
 
@@ -195,7 +195,7 @@ export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): str
     `\`${s.command}\` — ${(s.seconds / 60).toFixed(1)} min${s.sittings ? ` over ${s.sittings} sittings` : ""} on ${s.machine}, ${s.backend}, ${s.threads} thread(s); ` +
       `load average ${s.loadBefore.toFixed(2)} before, ${s.loadAfter.toFixed(2)} after. Summary: \`reproduction/${s.profile}/${s.part}.json\`.`,
     "",
-    (TABLES[s.part] ?? genericTable)(s.rows),
+    (TABLES[s.part] ?? genericTable)(s.rows, s.partial === true),
     "",
     ...links(s).flatMap((l) => [`![${l.title}](${l.href})`, ""]),
     ...(s.partial

@@ -40,6 +40,14 @@ test("an unfinished part: its rows so far, sittings, no verdict (the way to resu
   assert.match(md, /60\.0 min over 2 sittings on AMD EPYC/);
   assert.match(md, /- Unfinished: no verdict until every run is in\. `npm run reproduce -- --profile full --only closed-form` resumes it/);
   assert.match(paperVsOurs([s]).split("\n")[2], /\| unfinished \(1 row\(s\) so far\): iterative error ≥ closed form's in 1 of 1 .* \| — \(unfinished\) \|$/);
+  // From scratch: the arms' table names no comparison word while seeds are missing.
+  const run = (arm: string, seed: number, acc: number) => ({
+    model: "vgg-small", arm, seed, bestTestAccuracy: acc, bestEpoch: 3, trainAccuracyAtBest: 1, finalTestAccuracy: acc, finalTrainAccuracy: 1, epochs: 3,
+    stopReason: "completed", params: 10, convMacs: 1e6, trainSeconds: 1, testAccuracyByEpoch: [acc], lowRankFrom: 1,
+  });
+  const scratch = { ...summary("from-scratch", [run("dense", 0, 0.75), run("low-rank, BN after", 0, 0.7)]), verdict: [] };
+  assert.match(partMarkdown({ ...scratch, partial: true }), /\| vgg-small \| low-rank, BN after \| 1 \| 70\.00 % \| 0\.00 \| -5\.00 \| — \(unfinished\) \|/);
+  assert.match(partMarkdown(scratch), /\| vgg-small \| low-rank, BN after \| 1 \| 70\.00 % \| 0\.00 \| -5\.00 \| falls short of \|/);
 });
 
 test("writeReproductionResults: appends once, then replaces only its own profile's section; a lost end marker is an error", () => {
