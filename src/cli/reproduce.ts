@@ -2,7 +2,7 @@
 // `npm run reproduce [-- flags]`: the paper's claims, part by part, resumable (src/pipeline/reproduce.ts).
 import { Command, Option } from "commander";
 import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
-import { PARTS, readSummary, reproduce, summaryIsCurrent } from "../pipeline/reproduce";
+import { PARTS, partIsCurrent, readSummary, reproduce } from "../pipeline/reproduce";
 
 async function main(): Promise<void> {
   const program = new Command()
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
       const s = readSummary(o.out, profile, p.name);
       const state = !s
         ? "not run"
-        : !summaryIsCurrent(s, profileSettings(profile), p.scope)
+        : !partIsCurrent(p, s, profileSettings(profile))
           ? `stale (settings or scope changed since ${s.finished})`
           : s.partial
             ? `unfinished (${s.rows.length} row(s) so far, ${s.finished}; a rerun resumes it)`

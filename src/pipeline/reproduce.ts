@@ -47,6 +47,8 @@ export interface ReproductionPart {
   units(settings: ProfileSettings): number;
   /** What the part compares beyond the settings (e.g. its arms): a summary made with another scope is run again. */
   scope?: string;
+  /** Settings the part never reads (the other parts' own blocks): a change there leaves its summary current. */
+  unread?: readonly (keyof ProfileSettings)[];
   run(ctx: PartContext): Promise<{ rows: object[]; verdict: string[] }>;
 }
 
@@ -57,6 +59,7 @@ export const PARTS: readonly ReproductionPart[] = [
     description:
       "claim 1 — the trained vgg-small's 3×3 convs factored by Theorem 1 and by an iterative fit (Jaderberg et al., ALS) at the sweep targets: error and time; both networks at the profile's target, fine-tuned alike",
     units: () => 3,
+    unread: ["scratchCompare", "fineTuneBudget"],
     async run(ctx) {
       const base = await baselineFor(ctx.settings, ctx.data, { checkpointsRoot: ctx.checkpointsRoot });
       try {
@@ -83,6 +86,7 @@ export const PARTS: readonly ReproductionPart[] = [
       "claim 2 — vgg-small and the authors' 3-conv CNN dense and as low-rank twins (BN after; BN between; and the later recipes SI + FD, hybrid, TRP at the same multiply-adds), trained from scratch without augmentation on fewer images for one whole cosine schedule (best epoch reported), over seeds",
     units: (s) => 2 * SCRATCH_ARMS.length * s.scratchCompare.seeds.length,
     scope: `arms: ${SCRATCH_ARMS.join("; ")}`,
+    unread: ["fineTuneBudget"],
     async run(ctx) {
       const data = await ctx.loadData(ctx.settings.scratchCompare.trainLimit);
       try {
@@ -106,6 +110,7 @@ export const PARTS: readonly ReproductionPart[] = [
     name: "architectures",
     description: "claim 3 — vgg-small, NIN, the authors' 3-conv CNN, a ResNet and a BN-Inception-style net, each decomposed at 2× and 3× per conv, fine-tuned and timed",
     units: () => 5 * 3,
+    unread: ["scratchCompare", "fineTuneBudget"],
     async run(ctx) {
       const rows = await acrossArchitectures(ctx.settings, ctx.data, { checkpointsRoot: ctx.checkpointsRoot, onRow: (r) => ctx.unitDone(`${r.model} ${r.network}`) });
       return { rows, verdict: architecturesVerdict(rows) };
@@ -117,6 +122,7 @@ export const PARTS: readonly ReproductionPart[] = [
       "claim 3 to the paper's standard — the trained vgg-small decomposed at 2× and fine-tuned with each budget (epochs × peak rate) to find one that loses under 0.5 point, each beside the dense baseline trained on with the same budget (its control), then 3× and 4× with the budget that loses least",
     units: (s) => 1 + 2 * s.fineTuneBudget.epochs.length * s.fineTuneBudget.learningRates.length + s.fineTuneBudget.targets.length - 1,
     scope: "with dense controls: the baseline trained on with each budget",
+    unread: ["scratchCompare"],
     async run(ctx) {
       const base = await baselineFor(ctx.settings, ctx.data, { checkpointsRoot: ctx.checkpointsRoot });
       try {
@@ -172,10 +178,18 @@ export function readSummary(outDir: string, profile: ProfileName, part: string):
 /** Where a profile's part figures go: <outDir>/<profile>/figures/. */
 export const figuresDir = (outDir: string, profile: ProfileName): string => join(outDir, profile, "figures");
 
-/** Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones it recorded must agree. */
-export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings, scope?: string): boolean {
+/**
+ * Whether a summary was made with these settings. Settings added since cannot have shaped it: only the ones
+ * it recorded must agree, less those the part does not read (`unread`, e.g. another part's own block).
+ */
+export function summaryIsCurrent(summary: PartSummary, settings: ProfileSettings, scope?: string, unread: readonly string[] = []): boolean {
   if (summary.scope !== scope) return false;
-  return Object.entries(summary.settings).every(([k, v]) => JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));
+  return Object.entries(summary.settings).every(([k, v]) => unread.includes(k) || JSON.stringify(v) === JSON.stringify((settings as unknown as Record<string, unknown>)[k]));
+}
+
+/** Whether part `p`'s summary is current (summaryIsCurrent with the part's scope and unread settings). */
+export function partIsCurrent(p: ReproductionPart, summary: PartSummary, settings: ProfileSettings): boolean {
+  return summaryIsCurrent(summary, settings, p.scope, p.unread);
 }
 
 function checkParts(only: readonly string[] | undefined): ReproductionPart[] {
@@ -195,7 +209,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const outDir = o.outDir ?? "reproduction";
   const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
-  const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && summaryIsCurrent(s, settings, p.scope);
+  const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && partIsCurrent(p, s, settings);
 
   const todo = parts.filter((p) => {
     const s = readSummary(outDir, o.profile, p.name);

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileSettings } from "../../src/profiles";
 import { beginMarker, endMarker, paperVsOurs, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
-import { reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
+import { PARTS, partIsCurrent, reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
 import { tempDir } from "../train/fixtures";
 
 const summary = (part: string, rows: object[]): PartSummary => ({
@@ -93,4 +93,8 @@ test("summaryIsCurrent: the settings a summary recorded must agree; settings add
   // A part that compares more arms than its summary did runs again.
   assert.equal(summaryIsCurrent(s, profileSettings("full"), "arms: dense; TRP"), false);
   assert.equal(summaryIsCurrent({ ...s, scope: "arms: dense; TRP" }, profileSettings("full"), "arms: dense; TRP"), true);
+  // Another part's own block changed: a part that does not read it keeps its summary; one that does runs again.
+  const changed = { ...profileSettings("full"), scratchCompare: { ...profileSettings("full").scratchCompare, maxEpochs: 31 } };
+  assert.equal(partIsCurrent(PARTS.find((p) => p.name === "closed-form")!, s, changed), true);
+  assert.equal(partIsCurrent(PARTS.find((p) => p.name === "from-scratch")!, { ...s, scope: PARTS.find((p) => p.name === "from-scratch")!.scope }, changed), false);
 });
