@@ -1,4 +1,5 @@
 import { gemm } from "./svd-gemm";
+import { givens } from "./svd-bdsqr";
 import { reflector } from "./svd-bidiagonal";
 import { formT, NB as T_STRIDE } from "./svd-householder";
 import { parallelGemm, sharedFloat64 } from "./svd-parallel";
@@ -124,14 +125,14 @@ export function bandToBidiagonal(w: Float64Array, n: number, ldw: number, b: num
   const ab = new Float64Array(n * W);
   for (let i = 0; i < n; i++) for (let j = i; j <= Math.min(i + b, n - 1); j++) ab[i * W + j - i + 1] = w[i * ldw + j];
   const at = (i: number, j: number) => i * W + j - i + 1;
+  const rot = new Float64Array(3);
   // Right rotation of columns (c − 1, c) over rows lo..hi, chosen to zero entry (zr, c).
   const rotateColumns = (c: number, zr: number, lo: number, hi: number) => {
-    const x = ab[at(zr, c - 1)];
     const y = ab[at(zr, c)];
     if (y === 0) return;
-    const r = Math.hypot(x, y);
-    const cs = x / r;
-    const sn = y / r;
+    givens(ab[at(zr, c - 1)], y, rot);
+    const cs = rot[0];
+    const sn = rot[1];
     for (let i = lo; i <= hi; i++) {
       const p = i * W + c - i; // (i, c − 1)
       const a1 = ab[p];
@@ -143,12 +144,11 @@ export function bandToBidiagonal(w: Float64Array, n: number, ldw: number, b: num
   };
   // Left rotation of rows (r − 1, r) over columns r − 1..hi, chosen to zero the bulge (r, r − 1).
   const rotateRows = (r: number, hi: number) => {
-    const x = ab[at(r - 1, r - 1)];
     const y = ab[at(r, r - 1)];
     if (y === 0) return;
-    const h = Math.hypot(x, y);
-    const cs = x / h;
-    const sn = y / h;
+    givens(ab[at(r - 1, r - 1)], y, rot);
+    const cs = rot[0];
+    const sn = rot[1];
     for (let j = r - 1; j <= hi; j++) {
       const p1 = (r - 1) * W + j - r + 2;
       const p2 = r * W + j - r + 1;

@@ -55,7 +55,7 @@ export class RotationLog {
 }
 
 /** Rotation [c s; −s c] with c·f + s·g = r, −s·f + c·g = 0. Writes into `rot`. */
-function givens(f: number, g: number, rot: Float64Array): void {
+export function givens(f: number, g: number, rot: Float64Array): void {
   if (g === 0) {
     rot[0] = 1;
     rot[1] = 0;
