@@ -4,6 +4,7 @@ import { fineTuneOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
 import type { ModelName } from "../models";
+import { ACCURACY_TOLERANCE } from "./across-architectures";
 import { checkpointPaths } from "./baseline";
 import { denseControl } from "./dense-control";
 import { convStackSpeedup } from "./rank-sweep";
@@ -28,7 +29,7 @@ export interface BudgetRow {
 }
 
 export interface FineTuneBudgetOptions {
-  /** The drop the search aims under. Default 0.005 (the paper's VGG-16: 0.29 points at 2×). */
+  /** The drop the search aims under. Default ACCURACY_TOLERANCE, 0.5 point (the paper's VGG-16: 0.29 points at 2×). */
   tolerance?: number;
   /** The zoo model `baseline` is (its checkpoints' folder). Default "vgg-small". */
   model?: ModelName;
@@ -74,7 +75,7 @@ export async function fineTuneBudgets(
 ): Promise<BudgetRow[]> {
   const { targets, epochs, learningRates } = settings.fineTuneBudget;
   if (!targets.length || !epochs.length || !learningRates.length) throw new Error("settings.fineTuneBudget needs at least one target, one epoch count and one learning rate.");
-  const tolerance = options.tolerance ?? 0.005;
+  const tolerance = options.tolerance ?? ACCURACY_TOLERANCE;
   const rows: BudgetRow[] = [];
   const paths = checkpointPaths(settings, options.model ?? "vgg-small", options.checkpointsRoot);
   const run = async (target: number, e: number, lr: number): Promise<BudgetRow> => {
@@ -114,7 +115,7 @@ export async function fineTuneBudgets(
 }
 
 /** One line per target, from the rows alone: each run's loss against its budget's control (or the baseline). */
-export function budgetVerdict(rows: readonly BudgetRow[], baselineAccuracy: number, tolerance = 0.005): string[] {
+export function budgetVerdict(rows: readonly BudgetRow[], baselineAccuracy: number, tolerance = ACCURACY_TOLERANCE): string[] {
   const runs = rows.filter((r) => !r.control);
   if (!runs.length) return ["No fine-tune budget was run."];
   const first = runs[0].target;

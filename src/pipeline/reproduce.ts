@@ -211,12 +211,13 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
   const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && partIsCurrent(p, s, settings);
 
+  const saved = new Map(parts.map((p) => [p, readSummary(outDir, o.profile, p.name)]));
   const todo = parts.filter((p) => {
-    const s = readSummary(outDir, o.profile, p.name);
+    const s = saved.get(p);
     return o.redo || !current(s, p) || s!.partial === true;
   });
   for (const p of parts) {
-    const s = readSummary(outDir, o.profile, p.name);
+    const s = saved.get(p);
     if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
     else if (s && !o.redo && !current(s, p)) say(`${p.name}: its summary was made with other settings or another scope; running it again`);
     else if (s?.partial && !o.redo) say(`${p.name}: unfinished, ${s.rows.length} row(s) kept from ${s.finished}; resuming`);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { scratchCurvesFigure } from "../plot/scratch-curves";
 import type { NamedFigure } from "../plot/write-figures";
-import { architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
+import { ACCURACY_TOLERANCE, architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
 import { chosenBudget, controlOf, lossOf, type BudgetRow } from "../experiments/fine-tune-budget";
 import { armStats, compareArms, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
@@ -252,7 +252,7 @@ function oursAndVerdict(part: string, rows: readonly object[]): [string, string]
     const all = rows as BudgetRow[];
     const runs = all.filter((x) => !x.control);
     const first = runs[0]?.target;
-    const chosen = chosenBudget(all, 0.005, first);
+    const chosen = chosenBudget(all, ACCURACY_TOLERANCE, first);
     if (!chosen) return ["no run", "—"];
     const control = controlOf(chosen, all);
     const rest = runs.filter((x) => x.target !== first).map((x) => `${x.target}× ${(-100 * lossOf(x, all)).toFixed(2)}`);
@@ -260,7 +260,7 @@ function oursAndVerdict(part: string, rows: readonly object[]): [string, string]
     return [
       `vgg-small at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
         (control ? `; against the baseline itself ${(-100 * chosen.drop).toFixed(2)} points` : ""),
-      lossOf(chosen, all) < 0.005 ? "confirmed" : "not confirmed",
+      lossOf(chosen, all) < ACCURACY_TOLERANCE ? "confirmed" : "not confirmed",
     ];
   }
   return ["—", "—"];
