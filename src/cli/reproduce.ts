@@ -2,7 +2,7 @@
 // `npm run reproduce [-- flags]`: the paper's claims, part by part, resumable (src/pipeline/reproduce.ts).
 import { Command, Option } from "commander";
 import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
-import { PARTS, partIsCurrent, readSummary, reproduce } from "../pipeline/reproduce";
+import { ACTION_ON_RERUN, PARTS, describePartState, partState, readSummary, reproduce } from "../pipeline/reproduce";
 
 async function main(): Promise<void> {
   const program = new Command()
@@ -26,15 +26,8 @@ async function main(): Promise<void> {
   const profile = profileName(o.profile);
   if (o.list) {
     for (const p of PARTS) {
-      const s = readSummary(o.out, profile, p.name);
-      const state = !s
-        ? "not run"
-        : !partIsCurrent(p, s, profileSettings(profile))
-          ? `stale (settings or scope changed since ${s.finished})`
-          : s.partial
-            ? `unfinished (${s.rows.length} row(s) so far, ${s.finished}; a rerun resumes it)`
-            : `done ${s.finished}`;
-      console.log(`${p.name.padEnd(14)} ${state} — ${p.description}`);
+      const state = partState(p, readSummary(o.out, profile, p.name), profileSettings(profile));
+      console.log(`${p.name.padEnd(14)} ${describePartState(state)} (${ACTION_ON_RERUN[state.kind]}) — ${p.description}`);
     }
     return;
   }

@@ -192,14 +192,46 @@ export function partIsCurrent(p: ReproductionPart, summary: PartSummary, setting
   return summaryIsCurrent(summary, settings, p.scope, p.unread);
 }
 
+const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+
+/** Where a part stands: what `--list` prints and what decides whether `reproduce` runs it. */
+export type PartState =
+  | { kind: "not run" }
+  | { kind: "stale"; summary: PartSummary }
+  | { kind: "unfinished"; summary: PartSummary }
+  | { kind: "done"; summary: PartSummary };
+
+export function partState(p: ReproductionPart, summary: PartSummary | undefined, settings: ProfileSettings): PartState {
+  if (!summary) return { kind: "not run" };
+  if (!partIsCurrent(p, summary, settings)) return { kind: "stale", summary };
+  return summary.partial ? { kind: "unfinished", summary } : { kind: "done", summary };
+}
+
+/** A part's state in words; `--list` and `reproduce` each add what happens next (ACTION_NOW, ACTION_ON_RERUN). */
+export function describePartState(state: PartState): string {
+  switch (state.kind) {
+    case "not run":
+      return "not run";
+    case "stale":
+      return `stale: its summary (${state.summary.finished}) was made with other settings or another scope`;
+    case "unfinished":
+      return `unfinished, ${state.summary.rows.length} row(s) kept from ${state.summary.finished}`;
+    case "done":
+      return `done on ${state.summary.finished} (${minutes(state.summary.seconds * 1000)})`;
+  }
+}
+
+/** What `reproduce` does with a part in each state, unless --redo. */
+export const ACTION_NOW: Record<PartState["kind"], string> = { "not run": "running it", stale: "running it again", unfinished: "resuming", done: "skipped (--redo runs it again)" };
+/** What a rerun of `reproduce` would do, as `--list` says it. */
+export const ACTION_ON_RERUN: Record<PartState["kind"], string> = { "not run": "a rerun runs it", stale: "a rerun runs it again", unfinished: "a rerun resumes it", done: "--redo runs it again" };
+
 function checkParts(only: readonly string[] | undefined): ReproductionPart[] {
   if (!only?.length) return [...PARTS];
   const unknown = only.filter((n) => !PARTS.some((p) => p.name === n));
   if (unknown.length) throw new Error(`Unknown part(s) ${unknown.map((n) => `'${n}'`).join(", ")}: the parts are ${PARTS.map((p) => p.name).join(", ")}.`);
   return PARTS.filter((p) => only.includes(p.name));
 }
-
-const minutes = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
 
 /** Run the parts that are not done yet (see the file comment); returns every chosen part's summary. */
 export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
@@ -209,18 +241,11 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
   const outDir = o.outDir ?? "reproduction";
   const settings: ProfileSettings = { ...profileSettings(o.profile), ...o.overrides };
   const command = o.command ?? `npm run reproduce -- --profile ${o.profile}`;
-  const current = (s: PartSummary | undefined, p: ReproductionPart) => s !== undefined && partIsCurrent(p, s, settings);
-
-  const saved = new Map(parts.map((p) => [p, readSummary(outDir, o.profile, p.name)]));
-  const todo = parts.filter((p) => {
-    const s = saved.get(p);
-    return o.redo || !current(s, p) || s!.partial === true;
-  });
+  const states = new Map(parts.map((p) => [p, partState(p, readSummary(outDir, o.profile, p.name), settings)]));
+  const todo = parts.filter((p) => o.redo || states.get(p)!.kind !== "done");
   for (const p of parts) {
-    const s = saved.get(p);
-    if (!todo.includes(p)) say(`${p.name}: done on ${s!.finished} (${minutes(s!.seconds * 1000)}); skipped (--redo runs it again)`);
-    else if (s && !o.redo && !current(s, p)) say(`${p.name}: its summary was made with other settings or another scope; running it again`);
-    else if (s?.partial && !o.redo) say(`${p.name}: unfinished, ${s.rows.length} row(s) kept from ${s.finished}; resuming`);
+    const state = states.get(p)!;
+    if (state.kind !== "not run") say(`${p.name}: ${describePartState(state)}; ${o.redo ? "--redo: running it again" : ACTION_NOW[state.kind]}`);
   }
   if (todo.length) {
     const lock = lockFolder(join(outDir, o.profile), "npm run reproduce");
@@ -230,8 +255,8 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
       const data = await loadCifar10({ ...dataOptions(settings), dir: o.dataDir, download: o.download ?? true });
       try {
         for (const part of todo) {
-          const before = readSummary(outDir, o.profile, part.name);
-          const resumed = before?.partial && !o.redo && current(before, part) ? before : undefined;
+          const state = states.get(part)!;
+          const resumed = state.kind === "unfinished" && !o.redo ? state.summary : undefined;
           const started = new Date();
           const loadBefore = loadavg()[0];
           const total = part.units(settings);

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileSettings } from "../../src/profiles";
 import { beginMarker, endMarker, paperVsOurs, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
-import { PARTS, partIsCurrent, reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
+import { PARTS, describePartState, partIsCurrent, partState, reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
 import { tempDir } from "../train/fixtures";
 
 const summary = (part: string, rows: object[]): PartSummary => ({
@@ -97,4 +97,16 @@ test("summaryIsCurrent: the settings a summary recorded must agree; settings add
   const changed = { ...profileSettings("full"), scratchCompare: { ...profileSettings("full").scratchCompare, maxEpochs: 31 } };
   assert.equal(partIsCurrent(PARTS.find((p) => p.name === "closed-form")!, s, changed), true);
   assert.equal(partIsCurrent(PARTS.find((p) => p.name === "from-scratch")!, { ...s, scope: PARTS.find((p) => p.name === "from-scratch")!.scope }, changed), false);
+});
+
+test("partState: one rule for --list and reproduce — not run, stale, unfinished, done", () => {
+  const part = PARTS.find((p) => p.name === "closed-form")!;
+  const s = { ...summary("closed-form", [{ a: 1 }]), scope: part.scope };
+  const full = profileSettings("full");
+  assert.equal(partState(part, undefined, full).kind, "not run");
+  assert.equal(partState(part, s, { ...full, epochs: 6 }).kind, "stale");
+  assert.equal(partState(part, { ...s, partial: true }, full).kind, "unfinished");
+  assert.equal(partState(part, s, full).kind, "done");
+  assert.equal(describePartState(partState(part, { ...s, partial: true }, full)), "unfinished, 1 row(s) kept from 2026-12-02T02:00:00Z");
+  assert.equal(describePartState(partState(part, s, full)), "done on 2026-12-02T02:00:00Z (60.0 min)");
 });
