@@ -5,7 +5,8 @@
  *    inference dense and decomposed at 2×/3×/4× theoretical conv speed-up.
  * 2. The same models in PyTorch (Debian's python3-torch) and TensorFlow Keras eager and graph (a
  *    virtualenv under .cache/ from the tensorflow-cpu wheel the set-up uses), skipped with a reason
- *    when they cannot run.
+ *    when they cannot run. Training is compared over rounds (--rounds, default 3): each round measures ours
+ *    and every peer back to back, and the table gives the median of the rounds' own ratios with their range.
  * 3. The float64 SVD against numpy.
  * Flags: --quick (fewer steps; for a smoke test), --no-peers, --no-svd, --backends tensorflow,wasm,cpu,
  * --json FILE (every measurement, for RESULTS.md).
@@ -16,8 +17,8 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { PAIR_RANKS, RESULT_MARKER, type BackendBenchResult } from "./backend-bench";
-import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult, type PeerTrainResult } from "./peers";
-import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults } from "./report";
+import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult } from "./peers";
+import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults, type TrainingRound } from "./report";
 import { benchSvd } from "./svd";
 import { machineDescription } from "../src/util/machine";
 
@@ -58,11 +59,14 @@ async function main(): Promise<void> {
     .option("--no-peers", "skip PyTorch and Keras")
     .option("--no-svd", "skip the SVD")
     .option("--backends <list>", "backends to measure", "tensorflow,wasm,cpu")
+    .option("--rounds <n>", "training comparison rounds, each ours then every peer back to back (default 3; 1 with --quick)")
     .option("--json <file>", "also write every measurement as JSON")
     .parse()
-    .opts<{ quick?: boolean; peers: boolean; svd: boolean; backends: string; json?: string }>();
+    .opts<{ quick?: boolean; peers: boolean; svd: boolean; backends: string; rounds?: string; json?: string }>();
   const steps = o.quick ? 3 : 12;
   const runs = o.quick ? 2 : 7;
+  const roundCount = o.rounds === undefined ? (o.quick ? 1 : 3) : Number(o.rounds);
+  if (!Number.isInteger(roundCount) || roundCount < 1) throw new Error(`--rounds ${o.rounds}: give a whole number ≥ 1 (e.g. --rounds 3).`);
   const started = new Date();
   const loadBefore = load();
   console.log(`npm run bench — ${started.toISOString()}; ${machineDescription()}; load average before: ${loadBefore}`);
@@ -90,19 +94,42 @@ async function main(): Promise<void> {
   }
   const native = results.find((r) => r.backend === "tensorflow");
 
-  const peerTrainResults: Partial<Record<"vgg_small" | "reference_cnn", PeerResults<PeerTrainResult>>> = { vgg_small: {}, reference_cnn: {} };
+  type Model = "vgg_small" | "reference_cnn";
+  const oursOf = (r: BackendBenchResult | undefined): TrainingRound["ours"] => ({
+    ...(r?.trainVgg ? { vgg_small: { imagesPerSecond: r.trainVgg.imagesPerSecond, batch: r.trainVgg.batch } } : {}),
+    ...(r?.train ? { reference_cnn: { imagesPerSecond: r.train.imagesPerSecond, batch: r.train.batch } } : {}),
+  });
+  const peersTrain = async (): Promise<TrainingRound["peers"]> => {
+    const out: TrainingRound["peers"] = { vgg_small: {}, reference_cnn: {} };
+    for (const peer of o.peers ? PEERS : []) for (const model of ["vgg_small", "reference_cnn"] as Model[]) out[model]![peer] = await peerTrain(peer, model, 64, { steps, log });
+    return out;
+  };
   const peerConvResults: PeerResults<PeerConvResult> = {};
   const peerForwardResults: PeerResults<PeerForwardResult> = {};
+  const rounds: TrainingRound[] = [];
   if (o.peers) {
     const modelRanks = Object.fromEntries((native?.forward?.networks ?? []).filter((n) => n.variant !== "dense").map((n) => [n.variant, n.ranks]));
-    const opts = { steps, log };
+    log(`- training, round 1 of ${roundCount}: peers …`);
+    rounds.push({ ours: oursOf(native), peers: await peersTrain() });
     for (const peer of PEERS) {
-      log(`- ${peer} …`);
-      for (const model of ["vgg_small", "reference_cnn"] as const) {
-        (peerTrainResults[model] as PeerResults<PeerTrainResult>)[peer] = await peerTrain(peer, model, 64, opts);
-      }
+      log(`- ${peer}: conv and inference …`);
       peerConvResults[peer] = await peerConv(peer, PAIR_RANKS, { steps: runs, log });
       peerForwardResults[peer] = await peerForward(peer, modelRanks, { steps: runs, log });
+    }
+  } else rounds.push({ ours: oursOf(native), peers: {} });
+  // Later rounds alternate who goes first, so a drift in load does not always favour one side.
+  for (let r = 2; r <= roundCount && native && o.peers; r++) {
+    log(`- training, round ${r} of ${roundCount} …`);
+    const oursNow = () => runChild({ backend: "tensorflow", args: ["--vgg", "--train-steps", String(steps), "--conv-batch", "8", "--conv-runs", "1"] }).then(oursOf, (e: Error) => {
+        log(`  ours: not measured in round ${r} (${e.message})`);
+        return {};
+      });
+    if (r % 2 === 0) {
+      const peers = await peersTrain();
+      rounds.push({ peers, ours: await oursNow() });
+    } else {
+      const ours = await oursNow();
+      rounds.push({ ours, peers: await peersTrain() });
     }
   }
   const svd = o.svd ? await benchSvd() : [];
@@ -110,12 +137,8 @@ async function main(): Promise<void> {
   console.log(`Backends (the project's own kernels and train()):`);
   console.log(formatReport(results, failures));
   if (native) {
-    const ours = {
-      vgg_small: native.trainVgg && { imagesPerSecond: native.trainVgg.imagesPerSecond, batch: native.trainVgg.batch },
-      reference_cnn: native.train && { imagesPerSecond: native.train.imagesPerSecond, batch: native.train.batch },
-    };
     console.log(`\nTraining, ours (${native.version}) against peers — images/s; ours/peer > 1 means we are faster:`);
-    console.log(formatTrainingComparison(ours, o.peers ? peerTrainResults : {}));
+    console.log(formatTrainingComparison(rounds));
     console.log(`\nInference at batch 128 (one batch) — ms, and speed-up over the same library's dense version (theory: multiply-adds).`);
     console.log(`ours: deploy form (inferenceModel: BN folded into the convs, ReLU fused); as trained: BN and ReLU layers, LowRankConv2D.`);
     console.log(`PyTorch runs BN as a layer (eval mode); Keras graph leaves it to TensorFlow's graph optimiser, which can fuse it into the conv.`);
@@ -129,7 +152,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nLoad average after: ${load()} (before: ${loadBefore}); other processes slow every figure down.`);
   if (o.json) {
-    const all = { started: started.toISOString(), loadBefore, loadAfter: load(), backends: results, failures, peers: { train: peerTrainResults, conv: peerConvResults, forward: peerForwardResults }, svd };
+    const all = { started: started.toISOString(), loadBefore, loadAfter: load(), backends: results, failures, peers: { trainRounds: rounds, conv: peerConvResults, forward: peerForwardResults }, svd };
     writeFileSync(o.json, `${JSON.stringify(all, null, 1)}\n`);
     console.log(`Every measurement: ${o.json}`);
   }

@@ -1,6 +1,7 @@
 import type { BackendBenchResult } from "./backend-bench";
 import type { PeerConvResult, PeerForwardResult, PeerName, PeerOutcome, PeerTrainResult } from "./peers";
 import type { SvdBenchRow } from "./svd";
+import { median } from "../src/measure/time-it";
 
 export interface BenchFailure {
   backend: string;
@@ -64,23 +65,48 @@ function skipped<R>(outcomes: PeerResults<R>): string[] {
  * Training throughput, ours against each peer: images/s and ours / peer (> 1: we are faster).
  * `ours` maps a peer model name to the project's measurement.
  */
-export function formatTrainingComparison(ours: Partial<Record<"vgg_small" | "reference_cnn", { imagesPerSecond: number; batch: number }>>, peers: Partial<Record<"vgg_small" | "reference_cnn", PeerResults<PeerTrainResult>>>): string {
-  const header = ["model (batch)", "ours img/s", ...PEER_COLUMNS.flatMap((p) => [`${p} img/s`, `ours/${p}`])];
+type TrainModel = "vgg_small" | "reference_cnn";
+
+/** One round of the training comparison: ours and every peer, measured back to back. */
+export interface TrainingRound {
+  ours: Partial<Record<TrainModel, { imagesPerSecond: number; batch: number }>>;
+  peers: Partial<Record<TrainModel, PeerResults<PeerTrainResult>>>;
+}
+
+/**
+ * Ours against each peer over rounds: medians of images/s, and the median of each round's own ratio with
+ * its range, so that a load change between one program's turn and another's moves one round, not the table.
+ */
+export function formatTrainingComparison(rounds: readonly TrainingRound[]): string {
+  const many = rounds.length > 1;
+  const header = ["model (batch)", "ours img/s", ...PEER_COLUMNS.flatMap((p) => [`${p} img/s`, `ours/${p}${many ? " (range)" : ""}`])];
   const rows: string[][] = [];
-  const notes: string[] = [];
+  const notes = new Set<string>();
   for (const model of ["vgg_small", "reference_cnn"] as const) {
-    const o = ours[model];
-    if (!o) continue;
-    const cells = [`${model} (${o.batch})`, fixed(o.imagesPerSecond, 1)];
+    const ours = rounds.flatMap((r) => (r.ours[model] ? [r.ours[model]!] : []));
+    if (!ours.length) continue;
+    const cells = [`${model} (${ours[0].batch})`, fixed(median(ours.map((o) => o.imagesPerSecond)), 1)];
     for (const p of PEER_COLUMNS) {
-      const r = peers[model]?.[p];
-      if (r?.ok) cells.push(fixed(r.result.imagesPerSecond, 1), times(o.imagesPerSecond / r.result.imagesPerSecond));
-      else cells.push("—", "—");
+      const peer = rounds.flatMap((r) => {
+        const o = r.peers[model]?.[p];
+        return o?.ok ? [o.result.imagesPerSecond] : [];
+      });
+      const ratios = rounds.flatMap((r) => {
+        const o = r.peers[model]?.[p];
+        const mine = r.ours[model];
+        return o?.ok && mine ? [mine.imagesPerSecond / o.result.imagesPerSecond] : [];
+      });
+      if (!peer.length) cells.push("—", "—");
+      else {
+        const range = ratios.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : "";
+        cells.push(fixed(median(peer), 1), ratios.length ? `${times(median(ratios))}${range}` : "—");
+      }
     }
     rows.push(cells);
-    notes.push(...skipped(peers[model] ?? {}).map((s) => `${model} ${s}`));
+    for (const r of rounds) for (const line of skipped(r.peers[model] ?? {})) notes.add(`${model} ${line}`);
   }
-  return [...table(header, rows), ...notes].join("\n");
+  const footer = many ? [`${rounds.length} rounds, each ours and every peer back to back (who goes first alternates); ratios: median of the rounds' own ratios (range).`] : [];
+  return [...table(header, rows), ...notes, ...footer].join("\n");
 }
 
 /**

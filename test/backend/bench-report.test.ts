@@ -33,16 +33,27 @@ test("without a second backend there are no ratios", () => {
 });
 
 const peerBase = { library: "torch" as const, version: "1.13", mode: "eager" as const, batch: 64, warmup: 3, runs: 10, threads: { intra: 2, inter: 1 } };
+const train = (imagesPerSecond: number) => ({ ...peerBase, case: "train" as const, model: "vgg_small" as const, stepMs: 64000 / imagesPerSecond, stepCpuMs: 1, imagesPerSecond, lossFirst: 2.3, lossLast: 2.2 });
 
 test("training comparison: ours / peer per model, and skipped peers with their reason", () => {
-  const train = (imagesPerSecond: number) => ({ ...peerBase, case: "train" as const, model: "vgg_small" as const, stepMs: 64000 / imagesPerSecond, stepCpuMs: 1, imagesPerSecond, lossFirst: 2.3, lossLast: 2.2 });
-  const text = formatTrainingComparison(
-    { vgg_small: { imagesPerSecond: 300, batch: 64 } },
-    { vgg_small: { pytorch: { peer: "pytorch", ok: true, result: train(200) }, "keras-graph": { peer: "keras-graph", ok: false, reason: "no wheel" } } },
-  );
+  const text = formatTrainingComparison([
+    { ours: { vgg_small: { imagesPerSecond: 300, batch: 64 } }, peers: { vgg_small: { pytorch: { peer: "pytorch", ok: true, result: train(200) }, "keras-graph": { peer: "keras-graph", ok: false, reason: "no wheel" } } } },
+  ]);
   const row = text.split("\n").find((l) => l.startsWith("vgg_small (64)"));
   assert.ok(row && row.includes("300.0") && row.includes("200.0") && row.includes("1.50×"), `row: ${row}`);
   assert.match(text, /vgg_small keras-graph: skipped \(no wheel\)/);
+});
+
+test("training comparison over rounds: medians of images/s, the median of each round's own ratio and its range", () => {
+  const round = (ours: number, torch: number) => ({ ours: { vgg_small: { imagesPerSecond: ours, batch: 64 } }, peers: { vgg_small: { pytorch: { peer: "pytorch" as const, ok: true as const, result: train(torch) } } } });
+  // Load fell between rounds: both sides ran faster in the second; the ratios are 0.5, 1.0, 0.8.
+  const text = formatTrainingComparison([round(100, 200), round(400, 400), round(160, 200)]);
+  const row = text.split("\n").find((l) => l.startsWith("vgg_small (64)"));
+  assert.ok(row && row.includes("160.0") && row.includes("200.0") && row.includes("0.80× (0.50–1.00)"), `row: ${row}`);
+  assert.match(text, /3 rounds/);
+  // A round where ours failed counts for the peer's images/s but gives no ratio.
+  const partial = formatTrainingComparison([round(100, 200), { ours: {}, peers: round(0, 100).peers }]);
+  assert.ok(partial.split("\n").find((l) => l.startsWith("vgg_small (64)"))?.includes("0.50×"), partial);
 });
 
 test("inference comparison and per-pair table: speed-ups over each library's own dense version; pairs under 80% of a ≥ 2× theory are flagged", () => {
