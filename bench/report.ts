@@ -176,21 +176,28 @@ export function formatPairs(ours: BackendBenchResult): string {
 /** SVD seconds, ours against numpy. */
 export function formatSvd(rows: readonly SvdBenchRow[]): string {
   const oneThread = (r: SvdBenchRow, t: keyof SvdBenchRow["ours"]) => (r.oursOneThread ? fixed(r.oursOneThread[t], 2) : "—");
+  // What decompositions use: the kernel where there is one, else the project's own.
+  const used = (r: SvdBenchRow) => r.kernel ?? r.ours;
   const body = rows.map((r) => [
     `${r.n}×${r.n}`,
+    r.kernel ? fixed(r.kernel.allVectorsS, 2) : "—",
     fixed(r.ours.allVectorsS, 2),
     oneThread(r, "allVectorsS"),
     r.numpy ? fixed(r.numpy.allVectorsS, 2) : "—",
-    r.numpy ? times(r.numpy.allVectorsS / r.ours.allVectorsS) : "—",
+    r.numpy ? times(r.numpy.allVectorsS / used(r).allVectorsS) : "—",
+    r.kernel ? fixed(r.kernel.valuesOnlyS, 2) : "—",
     fixed(r.ours.valuesOnlyS, 2),
     oneThread(r, "valuesOnlyS"),
     r.numpy ? fixed(r.numpy.valuesOnlyS, 2) : "—",
-    r.numpy ? times(r.numpy.valuesOnlyS / r.ours.valuesOnlyS) : "—",
+    r.numpy ? times(r.numpy.valuesOnlyS / used(r).valuesOnlyS) : "—",
   ]);
   const notes = rows.filter((r) => r.numpySkipped).map((r) => `numpy ${r.n}: skipped (${r.numpySkipped})`);
+  const kernels = [...new Set(rows.flatMap((r) => (r.kernelName ? [r.kernelName] : [])))];
+  const kernelSkips = [...new Set(rows.flatMap((r) => (r.kernelSkipped ? [r.kernelSkipped] : [])))];
+  notes.push(kernels.length ? `kernel: ${kernels.join("; ")}, what decompositions use on the tensorflow backend; numpy/ours compares numpy with it` : `kernel: not timed (${kernelSkips.join("; ") || "none"}); numpy/ours compares numpy with the project's own`);
   const from = [...new Set(rows.flatMap((r) => (r.numpyFrom ? [r.numpyFrom] : [])))];
   if (from.length) notes.push(`peer: ${from.join("; ")}`);
-  notes.push(`ours: ${rows[0]?.threads ?? 1} thread(s) (LOWRANK_SVD_THREADS), and 1`);
-  const head = ["matrix", "ours all s", "1 thread", "numpy all s", "numpy/ours", "ours values s", "1 thread", "numpy values s", "numpy/ours"];
+  notes.push(`own: the project's TypeScript SVD (the wasm and cpu backends' only one) on ${rows[0]?.threads ?? 1} thread(s) (LOWRANK_SVD_THREADS), and 1`);
+  const head = ["matrix", "kernel all s", "own all s", "1 thread", "numpy all s", "numpy/ours", "kernel values s", "own values s", "1 thread", "numpy values s", "numpy/ours"];
   return [...table(head, body), ...notes].join("\n");
 }

@@ -1,7 +1,8 @@
 /**
- * Timing of the pure-TypeScript float64 SVD (src/lowrank/svd.ts) on random Gaussian n×n matrices, all
- * singular vectors and values only, on every core and on one thread, next to numpy.linalg.svd run as a
- * peer process (OpenBLAS on every core). `npx tsx bench/svd.ts`
+ * Timing of the float64 SVD on random Gaussian n×n matrices, all singular vectors and values only: the
+ * kernel the project uses on the tensorflow backend (TensorFlow's own Svd, src/backend/native-svd.ts),
+ * the project's pure-TypeScript SVD (src/lowrank/svd.ts; every core and one thread), and
+ * numpy.linalg.svd run as a peer process (OpenBLAS on every core). `npx tsx bench/svd.ts`
  * prints a table; `benchSvd` returns the rows (bench/bench.ts calls it).
  */
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,8 @@ import { singularValues, svd } from "../src/lowrank/svd";
 import { setSvdThreads, svdThreads } from "../src/lowrank/svd-parallel";
 import type { Matrix } from "../src/lowrank/matrix";
 import { formatSvd } from "./report";
+import { initBackend } from "../src/backend/init";
+import { setSvdKernel, svdKernel, type SvdKernel } from "../src/util/svd-kernel";
 import { median } from "../src/measure/time-it";
 
 export interface SvdTimes {
@@ -23,7 +26,12 @@ export interface SvdTimes {
 
 export interface SvdBenchRow {
   n: number;
-  /** On every core (`threads`: svd-parallel.ts's matrix products). */
+  /** The installed kernel (TensorFlow's Svd on the tensorflow backend): what decompositions use there. */
+  kernel?: SvdTimes;
+  kernelName?: string;
+  /** Why no kernel was timed (the tensorflow backend did not start). */
+  kernelSkipped?: string;
+  /** The project's own SVD on every core (`threads`: svd-parallel.ts's matrix products). */
   ours: SvdTimes;
   threads: number;
   /** On one thread, for the gain of the worker threads (absent when `threads` is 1). */
@@ -116,22 +124,39 @@ function timeNumpy(n: number, runs: number): { numpy?: SvdTimes; numpySkipped?: 
   return { numpySkipped: why };
 }
 
-/** Median wall-clock seconds of ours and numpy's SVD for each n (random Gaussian n×n). */
+/** Median wall-clock seconds of the kernel, the project's own SVD and numpy's for each n (random Gaussian n×n). */
 export async function benchSvd(sizes: number[] = [768, 1536]): Promise<SvdBenchRow[]> {
+  let kernel: SvdKernel | undefined;
+  let kernelSkipped: string | undefined;
+  try {
+    await initBackend("tensorflow", { quiet: true });
+    kernel = svdKernel();
+    if (!kernel) kernelSkipped = "no SVD kernel installed (LOWRANK_SVD=project?)";
+  } catch (e) {
+    kernelSkipped = e instanceof Error ? e.message : String(e);
+  }
   const rows: SvdBenchRow[] = [];
   for (const n of sizes) {
     const runs = runsFor(n);
-    const threads = svdThreads();
-    let oursOneThread: SvdTimes | undefined;
-    if (threads > 1) {
-      setSvdThreads(1);
-      try {
-        oursOneThread = timeOurs(n, runs);
-      } finally {
-        setSvdThreads(undefined);
+    const native = kernel ? timeOurs(n, runs) : undefined;
+    // The project's own SVD: the kernel set aside.
+    const installed = setSvdKernel(undefined);
+    try {
+      const threads = svdThreads();
+      let oursOneThread: SvdTimes | undefined;
+      if (threads > 1) {
+        setSvdThreads(1);
+        try {
+          oursOneThread = timeOurs(n, runs);
+        } finally {
+          setSvdThreads(undefined);
+        }
       }
+      const kernelPart = native ? { kernel: native, kernelName: kernel!.name } : { kernelSkipped };
+      rows.push({ n, ...kernelPart, ours: timeOurs(n, runs), threads, ...(oursOneThread ? { oursOneThread } : {}), ...timeNumpy(n, runs) });
+    } finally {
+      setSvdKernel(installed);
     }
-    rows.push({ n, ours: timeOurs(n, runs), threads, ...(oursOneThread ? { oursOneThread } : {}), ...timeNumpy(n, runs) });
   }
   return rows;
 }

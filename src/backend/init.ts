@@ -5,6 +5,8 @@ import { installNativeBatchNormLayer } from "./batch-norm-layer";
 import { installHalvingMaxPoolGrad } from "./max-pool-grad";
 import { installBatchNormInferenceKernel } from "./native-batch-norm";
 import { installStridedPointwiseFilterGrad } from "./pointwise-filter-grad";
+import { NATIVE_SVD_KERNEL } from "./native-svd";
+import { setSvdKernel } from "../util/svd-kernel";
 import { registerWasmKernels } from "./wasm-kernels";
 import { machineDescription } from "../util/machine";
 
@@ -63,6 +65,8 @@ async function activate(name: BackendName): Promise<BackendInfo | undefined> {
     installNativeActivationGradients();
     installHalvingMaxPoolGrad();
     installStridedPointwiseFilterGrad();
+    // Decompositions' float64 SVDs on TensorFlow's own kernel; it declines whenever this backend is not active.
+    setSvdKernel(NATIVE_SVD_KERNEL);
     const tfv = nativeTensorflowVersion();
     return { name, version: `tfjs ${tf.version_core}, ${pkg}${tfv ? `, TensorFlow ${tfv}` : ""}`, threads: backendThreads(name), machine: machineDescription() };
   }

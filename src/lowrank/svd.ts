@@ -5,6 +5,7 @@ import { bidiagonalize } from "./svd-bidiagonal";
 import { applyReflectors } from "./svd-householder";
 import { BAND, bandToBidiagonal, reduceToBand } from "./svd-band";
 import { parallelScope, sharedFloat64, workArray } from "./svd-parallel";
+import { svdKernel } from "../util/svd-kernel";
 
 /**
  * Singular value decomposition A = U·diag(σ)·Vᵀ of a dense m×n float64 matrix: all min(m, n) singular
@@ -24,6 +25,8 @@ import { parallelScope, sharedFloat64, workArray } from "./svd-parallel";
  * The matrix products (svd-gemm.ts) are register-blocked for V8's scalar code and dominate the time;
  * for matrices of 2¹⁶ entries or more they run on every core (svd-parallel.ts, worker threads), with
  * the same bits as on one thread.
+ * When a faster kernel is installed (src/util/svd-kernel.ts: on the tensorflow backend, TensorFlow's own
+ * float64 `Svd`), svdFactorize hands the whole factorisation to it; LOWRANK_SVD=project keeps this one.
  * Accuracy: backward stable — every σ is correct to about n·ε·σ_max (ε = 2.2e-16), and U, V are
  * orthonormal to about n·ε; tiny singular values (≪ ε·σ_max) are therefore only accurate in absolute
  * terms, like any normwise-stable SVD (LAPACK dgesdd has the same guarantee).
@@ -160,6 +163,13 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
   return { singularValues: sv, rows: m, cols: n, vectors };
 }
 
+/** The first k of the p columns of a row-major rows×p matrix (none when `m` is absent and k = 0). */
+function leadingColumns(m: Matrix | undefined, rows: number, p: number, k: number): Matrix {
+  const out = new Float64Array(rows * k);
+  if (m) for (let i = 0; i < rows; i++) out.set(m.data.subarray(i * p, i * p + k), i * k);
+  return { data: out, rows, cols: k };
+}
+
 /**
  * Factorise `a` once (all singular values at once) and get the leading singular vectors for any K
  * from `vectors(k)`, e.g. for a rank sweep: only the vector stage is repeated. `a` is not modified.
@@ -174,6 +184,22 @@ export function svdFactorize(a: Matrix, options: { withVectors?: boolean } = {})
       throw new Error(`svd: the number of singular vectors must be an integer in 0..${p} for a ${a.rows}×${a.cols} matrix, got ${k}.`);
     }
   };
+  const kernel = p > 0 ? svdKernel() : undefined;
+  const fast = kernel?.svd(a, withVectors);
+  if (fast) {
+    const { u, v } = fast;
+    if (withVectors && (!u || !v)) throw new Error(`svd: the installed kernel (${kernel!.name}) returned no singular vectors.`);
+    return {
+      singularValues: fast.singularValues,
+      rows: a.rows,
+      cols: a.cols,
+      vectors: (k) => {
+        checkK(k);
+        if (k > 0 && !withVectors) throw new Error("svd: this factorization was made without singular vectors.");
+        return { u: leadingColumns(u, a.rows, p, k), v: leadingColumns(v, a.cols, p, k) };
+      },
+    };
+  }
   if (a.rows >= a.cols) {
     const f = factorizeTall(a, withVectors);
     return { ...f, vectors: (k) => (checkK(k), f.vectors(k)) };

@@ -86,13 +86,19 @@ test("inference comparison and per-pair table: speed-ups over each library's own
   assert.match(pairs, /1 of 2 pairs with theory ≥ 2× reach 80% of it/);
 });
 
-test("SVD table: ours on every core and on one thread against numpy, and numpy's skip reason", () => {
+test("SVD table: the kernel, the project's own on every core and on one thread, against numpy; numpy's skip reason", () => {
   const text = formatSvd([
-    { n: 768, threads: 2, ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, oursOneThread: { allVectorsS: 1.25, valuesOnlyS: 0.21 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } },
-    { n: 1536, threads: 2, ours: { allVectorsS: 8, valuesOnlyS: 2 }, numpySkipped: "numpy not installed" },
+    { n: 768, threads: 2, kernel: { allVectorsS: 0.4, valuesOnlyS: 0.05 }, kernelName: "TensorFlow Svd", ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, oursOneThread: { allVectorsS: 1.25, valuesOnlyS: 0.21 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } },
+    { n: 1536, threads: 2, kernel: { allVectorsS: 3, valuesOnlyS: 1 }, kernelName: "TensorFlow Svd", ours: { allVectorsS: 8, valuesOnlyS: 2 }, numpySkipped: "numpy not installed" },
   ]);
   const row = text.split("\n").find((l) => l.startsWith("768×768")) ?? "";
-  assert.match(row, /1\.00\s+1\.25\s+0\.50\s+0\.50×\s+0\.20\s+0\.21/);
+  // numpy/ours compares numpy with what decompositions use: the kernel.
+  assert.match(row, /0\.40\s+1\.00\s+1\.25\s+0\.50\s+1\.25×\s+0\.05\s+0\.20\s+0\.21\s+0\.10\s+2\.00×/);
   assert.match(text, /numpy 1536: skipped \(numpy not installed\)/);
-  assert.match(text, /ours: 2 thread\(s\)/);
+  assert.match(text, /kernel: TensorFlow Svd/);
+  assert.match(text, /own: .* 2 thread\(s\)/);
+  // Without a kernel, numpy is compared with the project's own SVD.
+  const own = formatSvd([{ n: 768, threads: 1, kernelSkipped: "no tensorflow backend", ours: { allVectorsS: 1, valuesOnlyS: 0.2 }, numpy: { allVectorsS: 0.5, valuesOnlyS: 0.1 } }]);
+  assert.match(own.split("\n").find((l) => l.startsWith("768×768")) ?? "", /—\s+1\.00\s+—\s+0\.50\s+0\.50×/);
+  assert.match(own, /kernel: not timed \(no tensorflow backend\)/);
 });
