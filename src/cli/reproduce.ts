@@ -1,6 +1,8 @@
 #!/usr/bin/env tsx
 // `npm run reproduce [-- flags]`: the paper's claims, part by part, resumable (src/pipeline/reproduce.ts).
+import { join } from "node:path";
 import { Command, Option } from "commander";
+import { lockHolder } from "../util/folder-lock";
 import { PROFILE_NAMES, profileName, profileSettings } from "../profiles";
 import { ACTION_ON_RERUN, PARTS, describePartState, partState, readSummary, reproduce } from "../pipeline/reproduce";
 
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
   const o = program.opts();
   const profile = profileName(o.profile);
   if (o.list) {
+    const running = lockHolder(join(o.out, profile));
+    if (running) console.log(`running now: process ${running.pid} on ${running.host} (${running.purpose}, since ${running.since}); the states below are as of its last finished run`);
     for (const p of PARTS) {
       const state = partState(p, readSummary(o.out, profile, p.name), profileSettings(profile));
       console.log(`${p.name.padEnd(14)} ${describePartState(state)} (${ACTION_ON_RERUN[state.kind]}) — ${p.description}`);

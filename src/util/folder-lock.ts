@@ -8,7 +8,7 @@ export interface FolderLock {
   release(): void;
 }
 
-interface LockRecord {
+export interface LockRecord {
   pid: number;
   host: string;
   purpose: string;
@@ -31,6 +31,12 @@ function readRecord(path: string): LockRecord | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Who holds `dir`'s lock now, if a live process does (a stale lock, or none: undefined). */
+export function lockHolder(dir: string, name = ".lock"): LockRecord | undefined {
+  const held = readRecord(join(dir, name));
+  return held && (held.host !== hostname() || processAlive(held.pid)) ? held : undefined;
 }
 
 /**
