@@ -191,6 +191,15 @@ export function compareArms(rows: readonly ScratchRow[], model: ModelName, arm: 
   return { dense, low, diff, word: diff > margin ? "beats" : diff >= -margin ? "matches" : "falls short of" };
 }
 
+/**
+ * While the part runs: the rows of each (model, arm) whose `seeds` runs are all in, when the same model's
+ * dense runs are too — what a verdict may already rest on.
+ */
+export function settledRows(rows: readonly ScratchRow[], seeds: number): ScratchRow[] {
+  const complete = (model: ModelName, arm: ScratchArm) => (armStats(rows, model, arm)?.runs ?? 0) >= seeds;
+  return rows.filter((r) => complete(r.model, r.arm) && complete(r.model, "dense"));
+}
+
 /** The second claim per model and low-rank arm (compareArms), and how far the dense net overfits. */
 export function fromScratchVerdict(rows: readonly ScratchRow[]): string[] {
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;

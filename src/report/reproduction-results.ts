@@ -9,7 +9,7 @@ import { scratchCurvesFigure } from "../plot/scratch-curves";
 import type { NamedFigure } from "../plot/write-figures";
 import { ACCURACY_TOLERANCE, architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
 import { chosenBudget, controlOf, lossOf, type BudgetRow } from "../experiments/fine-tune-budget";
-import { armStats, compareArms, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
+import { armStats, compareArms, fromScratchVerdict, SCRATCH_ARMS, settledRows, type ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
 import { writeFileAtomic } from "../util/atomic-write";
 
@@ -65,8 +65,12 @@ function architecturesTable(rows: readonly ArchitectureRow[]): string {
   );
 }
 
-/** Per model and arm: the seeds' mean and spread, and how the arm compares with the dense net (compareArms; "unfinished" while runs are missing). */
-function armSummaryTable(rows: readonly ScratchRow[], unfinished: boolean): string {
+/** Seeds per arm of a from-scratch summary (its settings; 2 in summaries older than the setting). */
+const scratchSeeds = (s: PartSummary): number => (s.settings as { scratchCompare?: { seeds?: number[] } }).scratchCompare?.seeds?.length ?? 2;
+
+/** Per model and arm: the seeds' mean and spread, and how the arm compares with the dense net (compareArms; "unfinished" while its or dense's seeds are missing). */
+function armSummaryTable(rows: readonly ScratchRow[], unfinished: boolean, seeds: number): string {
+  const settled = new Set(settledRows(rows, seeds).map((r) => `${r.model}|${r.arm}`));
   const out: (string | number)[][] = [];
   for (const model of [...new Set(rows.map((r) => r.model))]) {
     for (const arm of SCRATCH_ARMS) {
@@ -74,14 +78,14 @@ function armSummaryTable(rows: readonly ScratchRow[], unfinished: boolean): stri
       if (!s) continue;
       const c = arm === "dense" ? undefined : compareArms(rows, model, arm);
       const macs = rows.find((r) => r.model === model && r.arm === arm)!.convMacs;
-      out.push([model, arm, s.runs, pct(s.mean), (100 * s.spread).toFixed(2), c ? `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)}` : "—", c ? (unfinished ? "— (unfinished)" : c.word) : "reference", (macs / 1e6).toFixed(1)]);
+      out.push([model, arm, s.runs, pct(s.mean), (100 * s.spread).toFixed(2), c ? `${c.diff >= 0 ? "+" : ""}${(100 * c.diff).toFixed(2)}` : "—", c ? (unfinished && !settled.has(`${model}|${arm}`) ? "— (unfinished)" : c.word) : "reference", (macs / 1e6).toFixed(1)]);
     }
   }
   return table(["model", "arm", "seeds", "mean best test accuracy", "spread (points)", "vs dense (points)", "verdict", "conv MACs (M)"], out);
 }
 
-function fromScratchTable(rows: readonly ScratchRow[], unfinished: boolean): string {
-  return armSummaryTable(rows, unfinished) + "\n\nEach run:\n\n" + table(
+function fromScratchTable(rows: readonly ScratchRow[], unfinished: boolean, seeds: number): string {
+  return armSummaryTable(rows, unfinished, seeds) + "\n\nEach run:\n\n" + table(
     ["model", "arm", "seed", "best test accuracy", "at epoch", "train accuracy then", "final test", "final train", "epochs", "stopped", "parameters", "conv MACs (M)", "train s"],
     rows.map((r) => [
       r.model,
@@ -154,10 +158,10 @@ function genericTable(rows: readonly object[]): string {
   return table(keys, rows.map((r) => keys.map((k) => String((r as Record<string, unknown>)[k] ?? ""))));
 }
 
-const TABLES: Record<string, (rows: readonly object[], unfinished: boolean) => string> = {
+const TABLES: Record<string, (rows: readonly object[], s: PartSummary) => string> = {
   "closed-form": (rows) => closedFormTable(rows as ClosedFormRow[]),
   architectures: (rows) => architecturesTable(rows as ArchitectureRow[]),
-  "from-scratch": (rows, unfinished) => fromScratchTable(rows as ScratchRow[], unfinished),
+  "from-scratch": (rows, s) => fromScratchTable(rows as ScratchRow[], s.partial === true, scratchSeeds(s)),
   "fine-tune": (rows) => fineTuneTable(rows as BudgetRow[]),
 };
 
@@ -185,6 +189,14 @@ export function figureLinksIn(figuresDir: string, resultsFile: string): FigureLi
     });
 }
 
+/** What an unfinished part may already say: from-scratch, the arms whose seeds (and dense's) are all in. */
+const PARTIAL_VERDICTS: Record<string, (s: PartSummary) => string[]> = {
+  "from-scratch": (s) => {
+    const settled = settledRows(s.rows as ScratchRow[], scratchSeeds(s));
+    return settled.some((r) => r.arm !== "dense") ? fromScratchVerdict(settled).map((l) => `So far, ${l}`) : [];
+  },
+};
+
 /** The markdown of one part: heading, provenance, table, figures, verdict. */
 export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): string {
   const when = s.finished.slice(0, 10);
@@ -195,11 +207,14 @@ export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): str
     `\`${s.command}\` — ${(s.seconds / 60).toFixed(1)} min${s.sittings ? ` over ${s.sittings} sittings` : ""} on ${s.machine}, ${s.backend}, ${s.threads} thread(s); ` +
       `load average ${s.loadBefore.toFixed(2)} before, ${s.loadAfter.toFixed(2)} after. Summary: \`reproduction/${s.profile}/${s.part}.json\`.`,
     "",
-    (TABLES[s.part] ?? genericTable)(s.rows, s.partial === true),
+    (TABLES[s.part] ?? genericTable)(s.rows, s),
     "",
     ...links(s).flatMap((l) => [`![${l.title}](${l.href})`, ""]),
     ...(s.partial
-      ? [`- Unfinished: no verdict until every run is in. \`npm run reproduce -- --profile ${s.profile} --only ${s.part}\` resumes it and keeps these rows.`]
+      ? [
+          ...(PARTIAL_VERDICTS[s.part]?.(s) ?? []).map((l) => `- ${l}`),
+          `- Unfinished: no verdict for the rest until every run is in. \`npm run reproduce -- --profile ${s.profile} --only ${s.part}\` resumes it and keeps these rows.`,
+        ]
       : s.verdict.map((l) => `- ${l}`)),
   ].join("\n");
 }

@@ -38,7 +38,7 @@ test("an unfinished part: its rows so far, sittings, no verdict (the way to resu
   const md = partMarkdown(s);
   assert.match(md, /^### closed-form \(full profile, unfinished: 1 row\(s\) so far, 2026-12-02\)/);
   assert.match(md, /60\.0 min over 2 sittings on AMD EPYC/);
-  assert.match(md, /- Unfinished: no verdict until every run is in\. `npm run reproduce -- --profile full --only closed-form` resumes it/);
+  assert.match(md, /- Unfinished: no verdict for the rest until every run is in\. `npm run reproduce -- --profile full --only closed-form` resumes it/);
   assert.match(paperVsOurs([s]).split("\n")[2], /\| unfinished \(1 row\(s\) so far\): iterative error ≥ closed form's in 1 of 1 .* \| — \(unfinished\) \|$/);
   // From scratch: the arms' table names no comparison word while seeds are missing.
   const run = (arm: string, seed: number, acc: number) => ({
@@ -48,6 +48,18 @@ test("an unfinished part: its rows so far, sittings, no verdict (the way to resu
   const scratch = { ...summary("from-scratch", [run("dense", 0, 0.75), run("low-rank, BN after", 0, 0.7)]), verdict: [] };
   assert.match(partMarkdown({ ...scratch, partial: true }), /\| vgg-small \| low-rank, BN after \| 1 \| 70\.00 % \| 0\.00 \| -5\.00 \| — \(unfinished\) \|/);
   assert.match(partMarkdown(scratch), /\| vgg-small \| low-rank, BN after \| 1 \| 70\.00 % \| 0\.00 \| -5\.00 \| falls short of \|/);
+  // Once an arm's seeds and dense's are all in (the settings' two), its verdict shows while other arms run.
+  const settled = {
+    ...scratch,
+    partial: true,
+    rows: [run("dense", 0, 0.75), run("dense", 1, 0.76), run("low-rank, BN after", 0, 0.77), run("low-rank, BN after", 1, 0.78), run("low-rank, BN between", 0, 0.7)],
+  };
+  const md2 = partMarkdown(settled);
+  assert.match(md2, /\| vgg-small \| low-rank, BN after \| 2 \| 77\.50 % \| 1\.00 \| \+2\.00 \| beats \|/);
+  assert.match(md2, /\| vgg-small \| low-rank, BN between \| 1 \| .* \| — \(unfinished\) \|/);
+  assert.match(md2, /^- So far, vgg-small, low-rank, BN after: 77\.50 % .* it \*\*beats\*\* the dense net/m);
+  assert.doesNotMatch(md2, /So far, vgg-small, low-rank, BN between/);
+  assert.match(paperVsOurs([settled]).split("\n")[3], /— \(unfinished\) \|$/, "the claim's verdict waits for the whole part");
 });
 
 test("writeReproductionResults: appends once, then replaces only its own profile's section; a lost end marker is an error", () => {
