@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { convCost, lowRankCost, LowRankConv2D, type ConvSpec } from "../src/lowrank";
 import { convSpecOfLayer, lowRankConvs } from "../src/lowrank";
-import { measureLayerSpeedup, timeDeployed, timeModel } from "../src/measure";
+import { measureLayerSpeedup, pairedSpeedup, timeModelsTogether } from "../src/measure";
 import { vggSmall } from "../src/models";
 
 export const BENCH_WIDTHS = [32, 64, 128];
@@ -19,8 +19,12 @@ export interface NetworkForward {
   ranks: Record<string, number>;
   /** Median ms of its deploy form (BN folded, ReLU fused, pairs as plain convs), one batch. */
   ms: number;
+  /** How many times faster than the dense net's deploy form: median of the rounds' ratios (timed in turns). */
+  speedup: number;
   /** Median ms of the model as trained (BN and ReLU layers, LowRankConv2D), one batch. */
   asTrainedMs: number;
+  /** The same for the models as trained. */
+  asTrainedSpeedup: number;
   /** Dense conv-stack MACs / this network's conv-stack MACs. */
   theoryConvSpeedup: number;
 }
@@ -44,23 +48,23 @@ function convSpecs(model: tf.LayersModel): Map<string, ConvSpec> {
   return new Map(model.layers.filter((l) => l.getClassName() === "Conv2D").map((l) => [l.name, convSpecOfLayer(l)]));
 }
 
-/** `roundTo`: also time each target with its ranks rounded down to these multiples (variant "2x, K÷8"), for the effect of rounding. */
+/**
+ * All networks are built first and timed in turns (measure/timeModelsTogether): each variant's speed-up is
+ * the median of its round-by-round ratios to the dense net, which a change of load between variants cannot skew.
+ * `roundTo`: also time each target with its ranks rounded down to these multiples (variant "2x, K÷8"), for the effect of rounding.
+ */
 export async function benchModelForward(opts: { batch: number; speedups: number[]; runs: number; roundTo?: number[] }): Promise<ModelForwardResult> {
   const dense = vggSmall({ widths: BENCH_WIDTHS, seed: 1 });
   const specs = convSpecs(dense);
   const denseMacs = [...specs.values()].reduce((a, s) => a + convCost(s).macs, 0);
-  const timing = { warmup: 2, runs: opts.runs };
-  const forward = async (model: tf.LayersModel) => ({
-    ms: (await timeDeployed(model, [opts.batch], timing))[opts.batch],
-    asTrainedMs: (await timeModel(model, [opts.batch], timing))[opts.batch],
-  });
-  const networks: NetworkForward[] = [{ variant: "dense", ranks: {}, ...(await forward(dense)), theoryConvSpeedup: 1 }];
-  const pairs: PairForward[] = [];
+  const models: Record<string, tf.LayersModel> = { dense };
+  const variants: Omit<NetworkForward, "ms" | "asTrainedMs" | "speedup" | "asTrainedSpeedup">[] = [{ variant: "dense", ranks: {}, theoryConvSpeedup: 1 }];
   try {
     for (const [s, multiple] of opts.speedups.flatMap((x) => [[x, undefined] as const, ...(opts.roundTo ?? []).map((m) => [x, m] as const)])) {
       const variant = multiple ? `${s}x, K÷${multiple}` : `${s}x`;
       // bn "none": the model's own BN layer stays after each pair, as decomposeModel leaves it.
       const model = vggSmall({ widths: BENCH_WIDTHS, seed: 1, lowRank: lowRankConvs({ speedup: s, bn: "none", ...(multiple ? { roundTo: multiple } : {}) }) });
+      models[variant] = model;
       const ranks: Record<string, number> = {};
       let macs = 0;
       for (const [name, spec] of specs) {
@@ -72,16 +76,28 @@ export async function benchModelForward(opts: { batch: number; speedups: number[
           macs += convCost(spec).macs;
         }
       }
-      networks.push({ variant, ranks, ...(await forward(model)), theoryConvSpeedup: denseMacs / macs });
-      model.dispose();
-      if (multiple) continue; // pairs alone: the unrounded ranks only
-      for (const [name, rank] of Object.entries(ranks)) {
+      variants.push({ variant, ranks, theoryConvSpeedup: denseMacs / macs });
+    }
+    const timing = { warmup: 2, runs: opts.runs };
+    const deployed = await timeModelsTogether(models, opts.batch, timing);
+    const asTrained = await timeModelsTogether(models, opts.batch, { ...timing, deployed: false });
+    const networks: NetworkForward[] = variants.map((v) => ({
+      ...v,
+      ms: deployed[v.variant].medianMs,
+      speedup: pairedSpeedup(deployed.dense, deployed[v.variant]),
+      asTrainedMs: asTrained[v.variant].medianMs,
+      asTrainedSpeedup: pairedSpeedup(asTrained.dense, asTrained[v.variant]),
+    }));
+    const pairs: PairForward[] = [];
+    for (const v of variants) {
+      if (v.variant === "dense" || v.variant.includes("÷")) continue; // pairs alone: the unrounded ranks only
+      for (const [name, rank] of Object.entries(v.ranks)) {
         const r = await measureLayerSpeedup(specs.get(name) as ConvSpec, rank, { batchSize: opts.batch, timing: { warmup: 1, runs: opts.runs } });
-        pairs.push({ variant, layer: name, rank, theory: r.theoreticalSpeedup, measured: r.measuredSpeedup });
+        pairs.push({ variant: v.variant, layer: name, rank, theory: r.theoreticalSpeedup, measured: r.measuredSpeedup });
       }
     }
+    return { batch: opts.batch, networks, pairs };
   } finally {
-    dense.dispose();
+    for (const m of Object.values(models)) m.dispose();
   }
-  return { batch: opts.batch, networks, pairs };
 }

@@ -23,6 +23,8 @@ export type PeerModel = "vgg_small" | "reference_cnn";
 export interface PeerTiming {
   ms: number;
   cpuMs: number;
+  /** Each timed run, where the peer timed its cases in turns (conv case). */
+  runsMs?: number[];
 }
 
 export interface PeerResultBase {
@@ -65,8 +67,8 @@ export interface PeerConvResult extends PeerResultBase {
 
 export interface PeerForwardResult extends PeerResultBase {
   case: "forward";
-  /** "dense" (the whole vggSmall) first, then one per entry of the model-ranks map, in its order. */
-  models: (PeerTiming & { name: string; ranks: Record<string, number> })[];
+  /** "dense" (the whole vggSmall) first, then one per entry of the model-ranks map, in its order; timed in turns. */
+  models: (PeerTiming & { name: string; ranks: Record<string, number>; /** Over dense: median of the rounds' ratios. */ speedup: number })[];
 }
 
 export type PeerOutcome<R> = { peer: PeerName; ok: true; result: R } | { peer: PeerName; ok: false; reason: string };

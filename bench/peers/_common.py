@@ -57,6 +57,37 @@ def time_runs(fn, warmup, runs):
     return {"ms": statistics.median(wall), "cpuMs": statistics.median(cpu)}
 
 
+def time_interleaved(fns, warmup, runs):
+    """Time several functions (name -> fn) in turns: every round runs each once, who goes first rotating,
+    so a change of load between rounds hits all alike. Returns name -> {ms, cpuMs, runsMs}."""
+    names = list(fns)
+    for name in names:
+        for _ in range(warmup):
+            fns[name]()
+    wall = {n: [] for n in names}
+    cpu = {n: [] for n in names}
+    for r in range(runs):
+        for i in range(len(names)):
+            name = names[(r + i) % len(names)]
+            c0, t0 = time.process_time(), time.perf_counter()
+            fns[name]()
+            wall[name].append((time.perf_counter() - t0) * 1e3)
+            cpu[name].append((time.process_time() - c0) * 1e3)
+    return {n: {"ms": statistics.median(wall[n]), "cpuMs": statistics.median(cpu[n]), "runsMs": wall[n]} for n in names}
+
+
+def paired_speedup(base, other):
+    """How many times faster `other` ran than `base`, round by round (time_interleaved): the median ratio."""
+    return statistics.median(b / o for b, o in zip(base["runsMs"], other["runsMs"]))
+
+
+def timed_models(fns, warmup, runs):
+    """The forward case's result: each model (name -> (ranks, fn), "dense" first) timed in turns, with its speed-up over dense."""
+    t = time_interleaved({name: fn for name, (_, fn) in fns.items()}, warmup, runs)
+    return [{"name": name, "ranks": ranks, "ms": t[name]["ms"], "cpuMs": t[name]["cpuMs"], "speedup": paired_speedup(t["dense"], t[name])}
+            for name, (ranks, _) in fns.items()]
+
+
 def emit(result):
     sys.stdout.flush()
     print("PEER_RESULT " + json.dumps(result), flush=True)

@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
 from _common import (BN_EPS, NUM_CLASSES, REF_POOL_AFTER, REF_WIDTHS, VGG_LAYERS, VGG_WIDTHS, WEIGHT_DECAY,  # noqa: E402
-                     emit, parse_args, time_runs)
+                     emit, parse_args, time_interleaved, time_runs, timed_models)
 
 keras = tf.keras
 L = keras.layers
@@ -95,22 +95,22 @@ def conv(a):
     w = tf.random.normal([3, 3, 64, 64], stddev=0.05)
     dense_fn = maybe_graph(lambda x, w: tf.nn.conv2d(x, w, 1, "SAME"), a.mode)
     pair_fn = maybe_graph(lambda x, v, h: tf.nn.conv2d(tf.nn.conv2d(x, v, 1, "SAME"), h, 1, "SAME"), a.mode)
-    dense = time_runs(lambda: dense_fn(x, w).numpy(), a.warmup, a.steps)
-    pairs = []
+    fns = {"dense": lambda: dense_fn(x, w).numpy()}
     for k in a.rank_list:
         v, h = tf.random.normal([3, 1, 64, k], stddev=0.05), tf.random.normal([1, 3, k, 64], stddev=0.05)
-        pairs.append({"rank": k, **time_runs(lambda: pair_fn(x, v, h).numpy(), a.warmup, a.steps)})
-    return {"shape": "32x32x64->64", "dense": dense, "pairs": pairs}
+        fns[k] = lambda v=v, h=h: pair_fn(x, v, h).numpy()
+    t = time_interleaved(fns, a.warmup, a.steps)
+    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": [{"rank": k, **t[k]} for k in a.rank_list]}
 
 
 def forward(a):
     x = tf.random.normal([a.batch, 32, 32, 3])
-    models = []
+    fns = {}
     for name, ranks in [("dense", {})] + list(a.model_ranks.items()):
         model = vgg_small(ranks)
         fn = maybe_graph(lambda x, model=model: model(x, training=False), a.mode)
-        models.append({"name": name, "ranks": ranks, **time_runs(lambda: fn(x).numpy(), a.warmup, a.steps)})
-    return {"models": models}
+        fns[name] = (ranks, lambda fn=fn: fn(x).numpy())
+    return {"models": timed_models(fns, a.warmup, a.steps)}
 
 
 def main():

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from _common import (BN_EPS, NUM_CLASSES, REF_POOL_AFTER, REF_WIDTHS, VGG_LAYERS, VGG_WIDTHS, WEIGHT_DECAY,
-                     emit, parse_args, time_runs)
+                     emit, parse_args, time_interleaved, time_runs, timed_models)
 
 
 def conv3x3(cin, cout, rank=None):
@@ -90,23 +90,22 @@ def train(a):
 def conv(a):
     x = torch.randn(a.batch, 64, 32, 32)
     w = torch.randn(64, 64, 3, 3) * 0.05
-    dense = time_runs(lambda: F.conv2d(x, w, padding=1), a.warmup, a.steps)
-    pairs = []
+    fns = {"dense": lambda: F.conv2d(x, w, padding=1)}
     for k in a.rank_list:
         v, h = torch.randn(k, 64, 3, 1) * 0.05, torch.randn(64, k, 1, 3) * 0.05
-        t = time_runs(lambda: F.conv2d(F.conv2d(x, v, padding=(1, 0)), h, padding=(0, 1)), a.warmup, a.steps)
-        pairs.append({"rank": k, **t})
-    return {"shape": "32x32x64->64", "dense": dense, "pairs": pairs}
+        fns[k] = lambda v=v, h=h: F.conv2d(F.conv2d(x, v, padding=(1, 0)), h, padding=(0, 1))
+    t = time_interleaved(fns, a.warmup, a.steps)
+    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": [{"rank": k, **t[k]} for k in a.rank_list]}
 
 
 @torch.no_grad()
 def forward(a):
     x = torch.randn(a.batch, 3, 32, 32)
-    models = []
+    fns = {}
     for name, ranks in [("dense", {})] + list(a.model_ranks.items()):
         model = vgg_small(ranks).eval()
-        models.append({"name": name, "ranks": ranks, **time_runs(lambda: model(x), a.warmup, a.steps)})
-    return {"models": models}
+        fns[name] = (ranks, lambda model=model: model(x))
+    return {"models": timed_models(fns, a.warmup, a.steps)}
 
 
 def main():

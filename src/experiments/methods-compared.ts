@@ -23,7 +23,7 @@ import { evaluate } from "../train/evaluate";
 import { decomposeAndFineTune } from "./decompose-fine-tune";
 import { convMacsOf } from "../measure/layer-cost";
 import { convStackSpeedup } from "./rank-sweep";
-import { forwardMs } from "./summary";
+import { forwardSpeedup } from "./summary";
 
 /** One layer factored by one method at one rank. */
 export interface MethodErrorRow {
@@ -189,7 +189,6 @@ export async function networksByMethod(
   speedup: number,
 ): Promise<MethodNetworkRow[]> {
   const rows: MethodNetworkRow[] = [];
-  const baseMs = await forwardMs(baseline, settings.measureBatchSize);
   for (const method of methods) {
     const { reaching, unreachable } = layersReaching(baseline, method, speedup);
     const net = await decomposeAndFineTune(baseline, data, settings, { speedup, method, layers: reaching });
@@ -202,7 +201,7 @@ export async function networksByMethod(
         accuracyAfter: net.accuracyAfter,
         relError: Math.sqrt(residual / energy),
         convSpeedup: convMacsOf(baseline) / convMacsOf(net.model),
-        measuredSpeedup: baseMs / (await forwardMs(net.model, settings.measureBatchSize)),
+        measuredSpeedup: (await forwardSpeedup(baseline, net.model, settings.measureBatchSize)).speedup,
         keptDense: unreachable.join(", "),
       });
     } finally {

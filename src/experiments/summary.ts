@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
-import { timeDeployed } from "../measure/model-profile";
+import { timeDeployed, timeModelsTogether } from "../measure/model-profile";
+import { pairedSpeedup } from "../measure/time-it";
 import type { TrainHistoryRow } from "../train/history";
 
 /** One network of the main job's summary table. Accuracies are fractions in [0, 1]. */
@@ -26,4 +27,13 @@ export function trainSeconds(history: readonly TrainHistoryRow[]): number {
  */
 export async function forwardMs(model: tf.LayersModel, batch: number, runs = 9): Promise<number> {
   return (await timeDeployed(model, [batch], { warmup: 3, runs }))[batch];
+}
+
+/**
+ * How many times faster `other` runs than `base` (deploy forms, at `batch`), the two timed in turns so that
+ * a change of load between them cannot skew the ratio: the median of the rounds' ratios, with both medians.
+ */
+export async function forwardSpeedup(base: tf.LayersModel, other: tf.LayersModel, batch: number, runs = 9): Promise<{ baseMs: number; otherMs: number; speedup: number }> {
+  const t = await timeModelsTogether({ base, other }, batch, { warmup: 3, runs });
+  return { baseMs: t.base.medianMs, otherMs: t.other.medianMs, speedup: pairedSpeedup(t.base, t.other) };
 }

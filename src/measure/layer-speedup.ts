@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { convCost, convSpecOfLayer, isDenseLayer, layerBuilder, LowRankDense, tai, type ConvSpec, type FactorizationMethod, type Rank } from "../lowrank";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
-import { timeIt, type TimeOptions } from "./time-it";
+import { pairedSpeedup, timeInterleaved, type TimeOptions } from "./time-it";
 
 /** Images per timed forward pass when a caller gives none (profiles set their own: measureBatchSize). */
 export const DEFAULT_TIMING_BATCH = 128;
@@ -22,6 +22,7 @@ export interface LayerSpeedup {
   originalMs: number;
   /** Median forward time of the method's replacement (tai: the vertical + horizontal pair), ms. */
   lowRankMs: number;
+  /** originalMs / lowRankMs round by round (timed in turns), the median. */
   measuredSpeedup: number;
   /** Multiply-add ratio from cost.ts. */
   theoreticalSpeedup: number;
@@ -73,16 +74,16 @@ export async function measureLayerSpeedup(
     : layerBuilder(method).createLayer({ ...common, name, rank, bn: "none" });
   const x = tf.randomNormal(fullyConnected ? [batchSize * inH * inW, inC] : [batchSize, inH, inW, inC]);
   try {
-    const originalMs = (await timeIt(() => dense.apply(x) as tf.Tensor, opts.timing)).medianMs;
-    const lowRankMs = (await timeIt(() => replacement.apply(x) as tf.Tensor, opts.timing)).medianMs;
+    // In turns, so that a change of load between the two cannot skew their ratio.
+    const t = await timeInterleaved({ original: () => dense.apply(x) as tf.Tensor, lowRank: () => replacement.apply(x) as tf.Tensor }, opts.timing);
     return {
       spec,
       rank,
       method: method.name,
       batchSize,
-      originalMs,
-      lowRankMs,
-      measuredSpeedup: originalMs / lowRankMs,
+      originalMs: t.original.medianMs,
+      lowRankMs: t.lowRank.medianMs,
+      measuredSpeedup: pairedSpeedup(t.original, t.lowRank),
       theoreticalSpeedup: convCost(spec).macs / method.cost(spec, rank).macs,
       environment: measureEnvironment(),
     };

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { measureEnvironment, type MeasureEnvironment } from "./environment";
 import { layerCost, type LayerKind } from "./layer-cost";
 import { inferenceModel, layerInputShape } from "../lowrank";
-import { timeIt, type TimeOptions } from "./time-it";
+import { timeInterleaved, timeIt, type TimeOptions, type Timing } from "./time-it";
 
 export interface LayerProfile {
   name: string;
@@ -52,14 +52,10 @@ function checkBatchSizes(sizes: number[]): void {
 /** Median forward time of `model` per batch size, on random normal inputs. */
 export async function timeModel(model: tf.LayersModel, batchSizes: number[], timing: TimeOptions = {}): Promise<Record<number, number>> {
   checkBatchSizes(batchSizes);
-  if (model.inputs.length !== 1) throw new Error(`timeModel: '${model.name}' has ${model.inputs.length} inputs; only single-input models are timed.`);
-  const shape = model.inputs[0].shape.slice(1);
-  if (shape.some((d) => d === null || d < 1)) {
-    throw new Error(`timeModel: '${model.name}' has an unknown input size [${shape.join(", ")}]; give the model a fixed input shape.`);
-  }
+  const shape = fixedInputShape(model, "timeModel");
   const out: Record<number, number> = {};
   for (const b of batchSizes) {
-    const x = tf.randomNormal([b, ...(shape as number[])]);
+    const x = tf.randomNormal([b, ...shape]);
     try {
       out[b] = (await timeIt(() => model.predict(x, { batchSize: b }) as tf.Tensor | tf.Tensor[], timing)).medianMs;
     } finally {
@@ -79,6 +75,46 @@ export async function timeDeployed(model: tf.LayersModel, batchSizes: number[], 
     return await timeModel(deployed, batchSizes, timing);
   } finally {
     deployed.dispose();
+  }
+}
+
+/** The input shape (batch excluded) of a single-input model, checked to be fully known. */
+function fixedInputShape(model: tf.LayersModel, who: string): number[] {
+  if (model.inputs.length !== 1) throw new Error(`${who}: '${model.name}' has ${model.inputs.length} inputs; only single-input models are timed.`);
+  const shape = model.inputs[0].shape.slice(1);
+  if (shape.some((d) => d === null || d < 1)) {
+    throw new Error(`${who}: '${model.name}' has an unknown input size [${shape.join(", ")}]; give the model a fixed input shape.`);
+  }
+  return shape as number[];
+}
+
+/**
+ * Forward times of several models on one batch, timed in turns (measure/timeInterleaved) so that their
+ * ratios (`pairedSpeedup`) hold up under changing load. `deployed` (default true): time each model's
+ * deploy form, as `timeDeployed` does; false: the models as they are.
+ */
+export async function timeModelsTogether(
+  models: Record<string, tf.LayersModel>,
+  batch: number,
+  opts: TimeOptions & { deployed?: boolean } = {},
+): Promise<Record<string, Timing>> {
+  checkBatchSizes([batch]);
+  const entries = Object.entries(models);
+  if (entries.length === 0) throw new Error("timeModelsTogether: give at least one model.");
+  const shapes = entries.map(([, m]) => fixedInputShape(m, "timeModelsTogether"));
+  if (shapes.some((s) => s.join() !== shapes[0].join())) {
+    throw new Error(`timeModelsTogether: the models take different inputs (${entries.map(([n], i) => `${n}: [${shapes[i].join(", ")}]`).join("; ")}); time models of one input size together.`);
+  }
+  const { deployed = true, ...timing } = opts;
+  const forms: Record<string, tf.LayersModel> = {};
+  const x = tf.randomNormal([batch, ...shapes[0]]);
+  try {
+    for (const [name, m] of entries) forms[name] = deployed ? inferenceModel(m) : m;
+    const fns = Object.fromEntries(Object.entries(forms).map(([name, m]) => [name, () => m.predict(x, { batchSize: batch }) as tf.Tensor | tf.Tensor[]]));
+    return await timeInterleaved(fns, timing);
+  } finally {
+    x.dispose();
+    if (deployed) for (const m of Object.values(forms)) m.dispose();
   }
 }
 

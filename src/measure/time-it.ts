@@ -72,3 +72,31 @@ export async function timeIt(fn: () => tf.Tensor | tf.Tensor[], opts: TimeOption
   for (let i = 0; i < runs; i++) runsMs.push(await once());
   return { medianMs: median(runsMs), runsMs, minMs: Math.min(...runsMs) };
 }
+
+/**
+ * Time several functions in turns: every round runs each once (who goes first rotates), so a change
+ * of machine load between rounds hits all of them alike. Compare two of them with `pairedSpeedup`.
+ */
+export async function timeInterleaved(fns: Record<string, () => tf.Tensor | tf.Tensor[]>, opts: TimeOptions = {}): Promise<Record<string, Timing>> {
+  const names = Object.keys(fns);
+  if (names.length === 0) throw new Error("timeInterleaved: give at least one function to time.");
+  const runs = opts.runs ?? 5;
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`timeInterleaved: runs must be an integer ≥ 1, got ${runs}.`);
+  for (const name of names) await timeIt(fns[name], { ...opts, runs: 1 }); // untimed: the warm-up calls and one more
+  const runsMs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < runs; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      runsMs[name].push((await timeIt(fns[name], { ...opts, warmup: 0, runs: 1 })).medianMs);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, { medianMs: median(runsMs[n]), runsMs: runsMs[n], minMs: Math.min(...runsMs[n]) }]));
+}
+
+/** How many times faster `other` ran than `base`, round by round (timeInterleaved): the median of their ratios. */
+export function pairedSpeedup(base: Timing, other: Timing): number {
+  if (base.runsMs.length !== other.runsMs.length || base.runsMs.length === 0) {
+    throw new Error(`pairedSpeedup: needs timings of the same rounds, got ${base.runsMs.length} and ${other.runsMs.length} runs; time both with timeInterleaved.`);
+  }
+  return median(base.runsMs.map((b, i) => b / other.runsMs[i]));
+}

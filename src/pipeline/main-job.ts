@@ -9,7 +9,7 @@ import { hybridSwitchEpoch, trainLowRankTwin } from "../experiments/low-rank-twi
 import { checkRecipe, type ScratchRecipe } from "../experiments/scratch-recipes";
 import type { SweepRow } from "../experiments/rank-sweep";
 import { prepareCheckpointsDir, prepareOutDir } from "../experiments/run-folders";
-import { forwardMs, trainSeconds, type SummaryRow } from "../experiments/summary";
+import { forwardSpeedup, trainSeconds, type SummaryRow } from "../experiments/summary";
 import { sweepAllLayers, sweepEachLayer } from "../experiments/sweeps";
 import {
   checkPlan,
@@ -158,13 +158,12 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
     await saveModel(dec.model, join(outDir, "models", "decomposed-fine-tuned"));
     // The same network in plain TF.js layers (BN folded): loads anywhere TF.js runs, without this project.
     await exportDeployModel(dec.model, join(outDir, "models", "decomposed-deploy"));
-    const baseMs = await forwardMs(base.model, settings.measureBatchSize);
-    const decMs = await forwardMs(dec.model, settings.measureBatchSize);
+    const decSpeedup = (await forwardSpeedup(base.model, dec.model, settings.measureBatchSize)).speedup;
     csv(dec.history, "history-fine-tune.csv");
     const summary: SummaryRow[] = [
       { network: "baseline", testAccuracy: base.accuracy, convSpeedupTheoretical: 1, modelSpeedupMeasured: 1, params: base.model.countParams(), epochs: base.run.history.length, trainSeconds: trainSeconds(base.run.history) },
-      { network: "decomposed (no fine-tune)", testAccuracy: dec.accuracyBefore, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: baseMs / decMs, params: dec.model.countParams(), epochs: 0, trainSeconds: 0 },
-      { network: "decomposed + fine-tuned", testAccuracy: dec.accuracyAfter, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: baseMs / decMs, params: dec.model.countParams(), epochs: dec.history.length, trainSeconds: trainSeconds(dec.history) },
+      { network: "decomposed (no fine-tune)", testAccuracy: dec.accuracyBefore, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: decSpeedup, params: dec.model.countParams(), epochs: 0, trainSeconds: 0 },
+      { network: "decomposed + fine-tuned", testAccuracy: dec.accuracyAfter, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: decSpeedup, params: dec.model.countParams(), epochs: dec.history.length, trainSeconds: trainSeconds(dec.history) },
     ];
     // Written after every stage (atomically), so a long run stopped part-way keeps what it measured.
     csv(summary, "summary.csv");
@@ -177,8 +176,8 @@ export async function runMainJob(o: MainJobOptions): Promise<MainJobResult> {
       models.push(twin.model);
       scratchHistory = twin.run.history;
       log(`low-rank from scratch accuracy ${(twin.accuracy * 100).toFixed(2)}%`);
-      const twinMs = await forwardMs(twin.model, settings.measureBatchSize);
-      summary.push({ network: recipe === "paper" ? "low-rank from scratch (BN)" : `low-rank from scratch (${recipe})`, testAccuracy: twin.accuracy, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: baseMs / twinMs, params: twin.model.countParams(), epochs: twin.run.history.length, trainSeconds: trainSeconds(twin.run.history) });
+      const twinSpeedup = (await forwardSpeedup(base.model, twin.model, settings.measureBatchSize)).speedup;
+      summary.push({ network: recipe === "paper" ? "low-rank from scratch (BN)" : `low-rank from scratch (${recipe})`, testAccuracy: twin.accuracy, convSpeedupTheoretical: dec.convSpeedup, modelSpeedupMeasured: twinSpeedup, params: twin.model.countParams(), epochs: twin.run.history.length, trainSeconds: trainSeconds(twin.run.history) });
       csv(twin.run.history, "history-from-scratch.csv");
       csv(summary, "summary.csv");
     }

@@ -62,8 +62,8 @@ test("inference comparison and per-pair table: speed-ups over each library's own
   ours.forward = {
     batch: 128,
     networks: [
-      { variant: "dense", ranks: {}, ms: 100, asTrainedMs: 130, theoryConvSpeedup: 1 },
-      { variant: "2x", ranks: { conv1_2: 24 }, ms: 50, asTrainedMs: 100, theoryConvSpeedup: 2 },
+      { variant: "dense", ranks: {}, ms: 100, speedup: 1, asTrainedMs: 130, asTrainedSpeedup: 1, theoryConvSpeedup: 1 },
+      { variant: "2x", ranks: { conv1_2: 24 }, ms: 50, speedup: 1.9, asTrainedMs: 100, asTrainedSpeedup: 1.25, theoryConvSpeedup: 2 },
     ],
     pairs: [
       { variant: "2x", layer: "conv1_2", rank: 24, theory: 2, measured: 1.5 },
@@ -71,15 +71,19 @@ test("inference comparison and per-pair table: speed-ups over each library's own
       { variant: "2x", layer: "conv1_1", rank: 4, theory: 1.5, measured: 0.5 },
     ],
   };
-  const conv = { pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "conv" as const, shape: "32x32x64->64", dense: { ms: 20, cpuMs: 1 }, pairs: [{ rank: 8, ms: 4, cpuMs: 1 }] } } };
+  const conv = { pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "conv" as const, shape: "32x32x64->64", dense: { ms: 20, cpuMs: 1, runsMs: [20, 30] }, pairs: [{ rank: 8, ms: 4, cpuMs: 1, runsMs: [4, 10] }] } } };
   const forward = {
-    pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "forward" as const, models: [{ name: "dense", ranks: {} as Record<string, number>, ms: 90, cpuMs: 1 }, { name: "2x", ranks: { conv1_2: 24 }, ms: 60, cpuMs: 1 }] } },
+    pytorch: { peer: "pytorch" as const, ok: true as const, result: { ...peerBase, case: "forward" as const, models: [{ name: "dense", ranks: {} as Record<string, number>, ms: 90, cpuMs: 1, speedup: 1 }, { name: "2x", ranks: { conv1_2: 24 }, ms: 60, cpuMs: 1, speedup: 1.4 }] } },
   };
   const text = formatInferenceComparison(ours, conv, forward);
   const pairRow = text.split("\n").find((l) => l.includes("V/H pair K=8"));
-  assert.ok(pairRow && pairRow.includes("12.00×") && pairRow.includes("5.00×") && pairRow.includes("4.0"), `pair row: ${pairRow}`);
+  // The peer's pair: the median of its rounds' ratios (20/4, 30/10 → 4.00×), not the ratio of its medians.
+  assert.ok(pairRow && pairRow.includes("12.00×") && pairRow.includes("5.00×") && pairRow.includes("4.0") && pairRow.includes("4.00×"), `pair row: ${pairRow}`);
   const netRow = text.split("\n").find((l) => l.startsWith("vggSmall 2x"));
-  assert.ok(netRow && netRow.includes("50.0") && netRow.includes("2.00×") && netRow.includes("60.0") && netRow.includes("1.50×") && netRow.includes("1.30×"), `network row: ${netRow}`);
+  // Speed-ups are the paired ones each side measured (1.90×, 1.25×, 1.40×), not ratios of medians.
+  assert.ok(netRow && netRow.includes("50.0") && netRow.includes("1.90×") && netRow.includes("60.0") && netRow.includes("1.25×") && netRow.includes("1.40×"), `network row: ${netRow}`);
+  assert.match(netRow, /50\.0\s+1\.90×/);
+  assert.ok(!netRow.includes("1.50×"), `network row: ${netRow}`);
   const pairs = formatPairs(ours);
   assert.match(pairs.split("\n").find((l) => l.includes("conv1_2")) ?? "", /75%\s+< 80%/);
   assert.doesNotMatch(pairs.split("\n").find((l) => l.includes("conv1_1")) ?? "", /< 80%/, "theory < 2×: not held to the target");

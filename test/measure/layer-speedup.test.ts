@@ -20,7 +20,7 @@ test("V/H pair at K=16 of a 32×32×64→64 3×3 conv: theoretical 6×, measured
   assert.equal(r.theoreticalSpeedup, 6);
   assert.ok(Number.isFinite(r.originalMs) && r.originalMs > 0);
   assert.ok(Number.isFinite(r.lowRankMs) && r.lowRankMs > 0);
-  assert.equal(r.measuredSpeedup, r.originalMs / r.lowRankMs);
+  assert.ok(Number.isFinite(r.measuredSpeedup) && r.measuredSpeedup > 0, "the median of the rounds' ratios (pairedSpeedup)");
   assert.equal(r.batchSize, 4);
   assert.equal(r.environment.backend, tf.getBackend());
 });
