@@ -46,7 +46,13 @@ export function nativeSvd(a: Float64Matrix, withVectors: boolean): { singularVal
     handles.push(...outputs.map((o) => o.id));
     const read = (o: OutputMetadata): Float64Array => {
       const [ints] = binding.executeOp("Bitcast", [type("T", TF_DOUBLE), type("type", binding.TF_INT32)], [o.id], 1);
-      const t = backend.createOutputTensor(ints);
+      let t: tf.Tensor;
+      try {
+        t = backend.createOutputTensor(ints); // owns the handle from here: t.dispose() frees it
+      } catch (err) {
+        binding.deleteTensor(ints.id);
+        throw err;
+      }
       try {
         const w = t.dataSync() as Int32Array;
         return new Float64Array(w.buffer.slice(w.byteOffset, w.byteOffset + w.byteLength));

@@ -66,6 +66,9 @@ export interface SvdFactorization {
   vectors(k: number): { u: Matrix; v: Matrix };
 }
 
+/** Asked for U, V of a factorization made with `withVectors: false`. */
+const NO_VECTORS = "svd: this factorization was made without singular vectors; factorize again with vectors.";
+
 /** Smallest n for which values-only takes the two-stage reduction (measured: RESULTS.md, SVD). */
 const TWO_STAGE_FROM = 4 * BAND;
 
@@ -126,7 +129,7 @@ function factorizeTall(a: Matrix, withVectors: boolean): SvdFactorization {
     const u = workArray(m * k);
     const v = workArray(n * k);
     if (k > 0) {
-      if (!bVectors) throw new Error("svd: this factorization was made without singular vectors.");
+      if (!bVectors) throw new Error(NO_VECTORS);
       // The K leading columns of U_B and V_B (rows n..m-1 of u stay zero: U = Q·[U_B; 0]) …
       const { u: ub, v: vb, order } = bVectors;
       for (let i = 0; i < n; i++) {
@@ -195,7 +198,7 @@ export function svdFactorize(a: Matrix, options: { withVectors?: boolean } = {})
       cols: a.cols,
       vectors: (k) => {
         checkK(k);
-        if (k > 0 && !withVectors) throw new Error("svd: this factorization was made without singular vectors.");
+        if (k > 0 && !withVectors) throw new Error(NO_VECTORS);
         return { u: leadingColumns(u, a.rows, p, k), v: leadingColumns(v, a.cols, p, k) };
       },
     };
