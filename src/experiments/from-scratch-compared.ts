@@ -162,9 +162,11 @@ async function trainDense(settings: ProfileSettings, data: { train: Cifar10Split
   }
 }
 
-/** Mean and spread (max − min) of the best test accuracies of one model and arm. */
+/** Mean, lowest, highest and spread (max − min) of the best test accuracies of one model and arm. */
 export interface ArmStats {
   mean: number;
+  min: number;
+  max: number;
   spread: number;
   runs: number;
 }
@@ -172,15 +174,17 @@ export interface ArmStats {
 export function armStats(rows: readonly ScratchRow[], model: ModelName, arm: ScratchArm): ArmStats | undefined {
   const acc = rows.filter((r) => r.model === model && r.arm === arm).map((r) => r.bestTestAccuracy);
   if (!acc.length) return undefined;
-  return { mean: acc.reduce((a, b) => a + b, 0) / acc.length, spread: Math.max(...acc) - Math.min(...acc), runs: acc.length };
+  const min = Math.min(...acc), max = Math.max(...acc);
+  return { mean: acc.reduce((a, b) => a + b, 0) / acc.length, min, max, spread: max - min, runs: acc.length };
 }
 
-export type ArmComparison = "beats" | "matches" | "falls short of";
+export type ArmComparison = "beats" | "matches" | "falls short of" | "leans above" | "leans below";
 
 /**
- * A low-rank arm against the dense one, from the seeds' best test accuracies: **beats** when its mean is
- * higher by more than both arms' seed spreads, **matches** when the means differ by no more than that,
- * **falls short of** otherwise.
+ * A low-rank arm against the dense one, from the seeds' best test accuracies: **beats** / **falls short of**
+ * when the means differ by more than both arms' seed spreads; **matches** when they differ by no more and
+ * the two arms' seeds interleave (their ranges overlap); **leans above** / **leans below** when every seed of
+ * one arm is above every seed of the other but by no more than the seeds' own spread: more seeds would tell.
  */
 export function compareArms(rows: readonly ScratchRow[], model: ModelName, arm: ScratchArm): { dense: ArmStats; low: ArmStats; diff: number; word: ArmComparison } | undefined {
   const dense = armStats(rows, model, "dense");
@@ -188,7 +192,9 @@ export function compareArms(rows: readonly ScratchRow[], model: ModelName, arm: 
   if (!dense || !low) return undefined;
   const margin = Math.max(dense.spread, low.spread);
   const diff = low.mean - dense.mean;
-  return { dense, low, diff, word: diff > margin ? "beats" : diff >= -margin ? "matches" : "falls short of" };
+  const overlap = low.min <= dense.max && low.max >= dense.min;
+  const word: ArmComparison = diff > margin ? "beats" : diff < -margin ? "falls short of" : overlap ? "matches" : diff > 0 ? "leans above" : "leans below";
+  return { dense, low, diff, word };
 }
 
 /**

@@ -252,8 +252,8 @@ function oursAndVerdict(part: string, rows: readonly object[]): [string, string]
     const ours = found.map(({ m, c }) => `${m}: ${(100 * c!.low.mean).toFixed(2)} % vs dense ${(100 * c!.dense.mean).toFixed(2)} % (${c!.word})`).join("; ");
     const words = found.map((x) => x.c!.word);
     const beats = words.filter((w) => w === "beats").length;
-    const short = words.filter((w) => w === "falls short of").length;
-    const verdict = !words.length ? "—" : beats === words.length ? "confirmed" : beats > 0 ? "partly" : short === 0 ? "partly (matches, does not beat)" : "not confirmed";
+    const level = words.every((w) => w === "matches" || w === "leans above");
+    const verdict = !words.length ? "—" : beats === words.length ? "confirmed" : beats > 0 ? "partly" : level ? "partly (matches, does not beat)" : "not confirmed";
     return [ours || "no comparison", verdict];
   }
   if (part === "architectures") {

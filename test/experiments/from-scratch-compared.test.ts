@@ -11,10 +11,11 @@ test("armStats: mean and max − min spread of the seeds' best test accuracies",
   const rows = [row("dense", 0, 0.7), row("dense", 1, 0.74), row("low-rank, BN after", 0, 0.8)];
   const d = armStats(rows, "vgg-small", "dense")!;
   assert.ok(Math.abs(d.mean - 0.72) < 1e-12 && Math.abs(d.spread - 0.04) < 1e-12 && d.runs === 2);
+  assert.deepEqual([d.min, d.max], [0.7, 0.74]);
   assert.equal(armStats(rows, "tai-cnn", "dense"), undefined);
 });
 
-test("fromScratchVerdict: beats / matches / falls short, judged against the seeds' spread; the dense net's overfitting gap", () => {
+test("fromScratchVerdict: beats / matches / falls short / leans, judged against the seeds' spread and ranges; the dense net's overfitting gap", () => {
   const rows = [
     row("dense", 0, 0.70, 0.99, 0.69), row("dense", 1, 0.72, 0.97, 0.71),
     row("low-rank, BN after", 0, 0.75), row("low-rank, BN after", 1, 0.76),
@@ -26,5 +27,10 @@ test("fromScratchVerdict: beats / matches / falls short, judged against the seed
   assert.match(lines[2], /vgg-small dense: training accuracy ends 28\.0 points above test accuracy/);
   const short = fromScratchVerdict([row("dense", 0, 0.8), row("dense", 1, 0.81), row("low-rank, BN after", 0, 0.7), row("low-rank, BN after", 1, 0.7)]);
   assert.match(short[0], /\*\*falls short of\*\* the dense net/);
+  // Every seed below dense's, but by less than the arm's own spread: not enough seeds to call it.
+  const leans = fromScratchVerdict([row("dense", 0, 0.754), row("dense", 1, 0.755), row("low-rank, BN between", 0, 0.749), row("low-rank, BN between", 1, 0.736)]);
+  assert.match(leans[0], /\*\*leans below\*\* the dense net \(-1\.20 points\)/);
+  const above = fromScratchVerdict([row("dense", 0, 0.70), row("dense", 1, 0.72), row("low-rank, BN after", 0, 0.725), row("low-rank, BN after", 1, 0.765)]);
+  assert.match(above[0], /\*\*leans above\*\* the dense net \(\+3\.50 points\)/);
   assert.deepEqual(fromScratchVerdict([row("dense", 0, 0.8)]), ["vgg-small dense: training accuracy ends 10.0 points above test accuracy (the overfitting a low-rank constraint could curb)."]);
 });

@@ -60,6 +60,12 @@ test("an unfinished part: its rows so far, sittings, no verdict (the way to resu
   assert.match(md2, /^- So far, vgg-small, low-rank, BN after: 77\.50 % .* it \*\*beats\*\* the dense net/m);
   assert.doesNotMatch(md2, /So far, vgg-small, low-rank, BN between/);
   assert.match(paperVsOurs([settled]).split("\n")[3], /— \(unfinished\) \|$/, "the claim's verdict waits for the whole part");
+  // The finished part: the claim rests on the paper's recipe (BN after) on every model.
+  const claim = (after: number[]) => paperVsOurs([{ ...scratch, rows: [run("dense", 0, 0.75), run("dense", 1, 0.76), ...after.map((a, i) => run("low-rank, BN after", i, a))] }]).split("\n")[3];
+  assert.match(claim([0.77, 0.78]), /\(beats\) \| confirmed \|$/);
+  assert.match(claim([0.745, 0.765]), /\(matches\) \| partly \(matches, does not beat\) \|$/);
+  assert.match(claim([0.73, 0.748]), /\(leans below\) \| not confirmed \|$/, "every seed below dense's is no match, even within the spread");
+  assert.match(claim([0.7, 0.71]), /\(falls short of\) \| not confirmed \|$/);
 });
 
 test("writeReproductionResults: appends once, then replaces only its own profile's section; a lost end marker is an error", () => {
