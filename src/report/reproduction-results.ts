@@ -197,6 +197,11 @@ const PARTIAL_VERDICTS: Record<string, (s: PartSummary) => string[]> = {
   },
 };
 
+/** Parts whose verdict lines are made again from their rows, as their tables are: a later rule reaches summaries already committed. */
+const VERDICTS: Record<string, (s: PartSummary) => string[]> = {
+  "from-scratch": (s) => fromScratchVerdict(s.rows as ScratchRow[]),
+};
+
 /** The markdown of one part: heading, provenance, table, figures, verdict. */
 export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): string {
   const when = s.finished.slice(0, 10);
@@ -215,7 +220,7 @@ export function partMarkdown(s: PartSummary, links: FigureLinks = () => []): str
           ...(PARTIAL_VERDICTS[s.part]?.(s) ?? []).map((l) => `- ${l}`),
           `- Unfinished: no verdict for the rest until every run is in. \`npm run reproduce -- --profile ${s.profile} --only ${s.part}\` resumes it and keeps these rows.`,
         ]
-      : s.verdict.map((l) => `- ${l}`)),
+      : (VERDICTS[s.part]?.(s) ?? s.verdict).map((l) => `- ${l}`)),
   ].join("\n");
 }
 

@@ -60,6 +60,10 @@ test("an unfinished part: its rows so far, sittings, no verdict (the way to resu
   assert.match(md2, /^- So far, vgg-small, low-rank, BN after: 77\.50 % .* it \*\*beats\*\* the dense net/m);
   assert.doesNotMatch(md2, /So far, vgg-small, low-rank, BN between/);
   assert.match(paperVsOurs([settled]).split("\n")[3], /— \(unfinished\) \|$/, "the claim's verdict waits for the whole part");
+  // A finished part's verdict lines come from its rows, as its table does, not from what an older rule stored.
+  const stored = partMarkdown({ ...scratch, verdict: ["an old rule's words"], rows: [run("dense", 0, 0.75), run("dense", 1, 0.76), run("low-rank, BN after", 0, 0.77), run("low-rank, BN after", 1, 0.78)] });
+  assert.doesNotMatch(stored, /an old rule's words/);
+  assert.match(stored, /^- vgg-small, low-rank, BN after: 77\.50 % .* it \*\*beats\*\* the dense net/m);
   // The finished part: the claim rests on the paper's recipe (BN after) on every model.
   const claim = (after: number[]) => paperVsOurs([{ ...scratch, rows: [run("dense", 0, 0.75), run("dense", 1, 0.76), ...after.map((a, i) => run("low-rank, BN after", i, a))] }]).split("\n")[3];
   assert.match(claim([0.77, 0.78]), /\(beats\) \| confirmed \|$/);
