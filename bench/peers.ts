@@ -23,8 +23,6 @@ export type PeerModel = "vgg_small" | "reference_cnn";
 export interface PeerTiming {
   ms: number;
   cpuMs: number;
-  /** Each timed run, where the peer timed its cases in turns (conv case). */
-  runsMs?: number[];
 }
 
 export interface PeerResultBase {
@@ -61,8 +59,8 @@ export interface PeerConvResult extends PeerResultBase {
   shape: string;
   /** One 3×3 'same' conv, no bias. */
   dense: PeerTiming;
-  /** The 3×1 C→K then 1×3 K→N pair, per rank K. */
-  pairs: (PeerTiming & { rank: number })[];
+  /** The 3×1 C→K then 1×3 K→N pair, per rank K, timed in turns with the dense conv. */
+  pairs: (PeerTiming & { rank: number; /** Over the dense conv: median of the rounds' ratios. */ speedup: number })[];
 }
 
 export interface PeerForwardResult extends PeerResultBase {

@@ -1,5 +1,5 @@
 import type { BackendBenchResult } from "./backend-bench";
-import type { PeerConvResult, PeerForwardResult, PeerName, PeerOutcome, PeerTiming, PeerTrainResult } from "./peers";
+import type { PeerConvResult, PeerForwardResult, PeerName, PeerOutcome, PeerTrainResult } from "./peers";
 import type { SvdBenchRow } from "./svd";
 import { median } from "../src/measure/time-it";
 
@@ -125,7 +125,7 @@ export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerRe
       if (!r?.ok) return ["—", "—"];
       if (rank === undefined) return [fixed(r.result.dense.ms, 1), "1.00×"];
       const pair = r.result.pairs.find((q) => q.rank === rank);
-      return pair ? [fixed(pair.ms, 1), times(speedupOver(r.result.dense, pair))] : ["—", "—"];
+      return pair ? [fixed(pair.ms, 1), times(pair.speedup)] : ["—", "—"];
     });
   rows.push([`3×3 conv ${ours.conv.shape}`, "1.00×", fixed(ours.conv.ms, 1), "1.00×", "—", "—", ...peerConvCells()]);
   for (const p of ours.pairs ?? []) {
@@ -154,12 +154,6 @@ export function formatInferenceComparison(ours: BackendBenchResult, conv: PeerRe
   lines.push("Speed-ups: each network (and each pair) timed in turns with its dense one, the median of the rounds' ratios.");
   lines.push(...skipped(conv).map((s) => `conv ${s}`), ...skipped(forward).map((s) => `forward ${s}`));
   return lines.join("\n");
-}
-
-/** Dense over other, round by round where both carry their runs (timed in turns), else their medians' ratio. */
-function speedupOver(dense: PeerTiming, other: PeerTiming): number {
-  const d = dense.runsMs, o = other.runsMs;
-  return d && o && d.length === o.length && d.length > 0 ? median(d.map((x, i) => x / o[i])) : dense.ms / other.ms;
 }
 
 /** Share of the theoretical speed-up a pair must reach where theory promises ≥ 2×. */

@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # noqa: E402
 
 from _common import (BN_EPS, NUM_CLASSES, REF_POOL_AFTER, REF_WIDTHS, VGG_LAYERS, VGG_WIDTHS, WEIGHT_DECAY,  # noqa: E402
-                     emit, parse_args, time_interleaved, time_runs, timed_models)
+                     emit, paired_speedup, parse_args, time_interleaved, time_runs, timed_models)
 
 keras = tf.keras
 L = keras.layers
@@ -100,7 +100,8 @@ def conv(a):
         v, h = tf.random.normal([3, 1, 64, k], stddev=0.05), tf.random.normal([1, 3, k, 64], stddev=0.05)
         fns[k] = lambda v=v, h=h: pair_fn(x, v, h).numpy()
     t = time_interleaved(fns, a.warmup, a.steps)
-    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": [{"rank": k, **t[k]} for k in a.rank_list]}
+    pairs = [{"rank": k, **t[k], "speedup": paired_speedup(t["dense"], t[k])} for k in a.rank_list]
+    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": pairs}
 
 
 def forward(a):

@@ -12,7 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from _common import (BN_EPS, NUM_CLASSES, REF_POOL_AFTER, REF_WIDTHS, VGG_LAYERS, VGG_WIDTHS, WEIGHT_DECAY,
-                     emit, parse_args, time_interleaved, time_runs, timed_models)
+                     emit, paired_speedup, parse_args, time_interleaved, time_runs, timed_models)
 
 
 def conv3x3(cin, cout, rank=None):
@@ -95,7 +95,8 @@ def conv(a):
         v, h = torch.randn(k, 64, 3, 1) * 0.05, torch.randn(64, k, 1, 3) * 0.05
         fns[k] = lambda v=v, h=h: F.conv2d(F.conv2d(x, v, padding=(1, 0)), h, padding=(0, 1))
     t = time_interleaved(fns, a.warmup, a.steps)
-    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": [{"rank": k, **t[k]} for k in a.rank_list]}
+    pairs = [{"rank": k, **t[k], "speedup": paired_speedup(t["dense"], t[k])} for k in a.rank_list]
+    return {"shape": "32x32x64->64", "dense": t["dense"], "pairs": pairs}
 
 
 @torch.no_grad()
