@@ -20,7 +20,7 @@ import { PAIR_RANKS, RESULT_MARKER, type BackendBenchResult } from "./backend-be
 import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult } from "./peers";
 import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults, type TrainingRound } from "./report";
 import { benchSvd } from "./svd";
-import { machineDescription } from "../src/util/machine";
+import { cpuTicks, machineDescription, stealPercent } from "../src/util/machine";
 
 interface Plan {
   backend: "tensorflow" | "wasm" | "cpu";
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(roundCount) || roundCount < 1) throw new Error(`--rounds ${o.rounds}: give a whole number ≥ 1 (e.g. --rounds 3).`);
   const started = new Date();
   const loadBefore = load();
+  const ticksBefore = cpuTicks();
   console.log(`npm run bench — ${started.toISOString()}; ${machineDescription()}; load average before: ${loadBefore}`);
   console.log(`Training: batch 64, random data, median of ${steps} steps after 3 warm-up. Inference: batch 128, median of ${runs} runs.\n`);
 
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
   if (o.peers) {
     const modelRanks = Object.fromEntries((native?.forward?.networks ?? []).filter((n) => n.variant !== "dense").map((n) => [n.variant, n.ranks]));
     log(`- training, round 1 of ${roundCount}: peers …`);
-    rounds.push({ ours: oursOf(native), peers: await peersTrain() });
+    // Round 1's ours ran in the backend child above: its steal counts from the start of the bench.
+    rounds.push({ ours: oursOf(native), peers: await peersTrain(), stealPercent: stealPercent(ticksBefore, cpuTicks()) });
     for (const peer of PEERS) {
       log(`- ${peer}: conv and inference …`);
       peerConvResults[peer] = await peerConv(peer, PAIR_RANKS, { steps: runs, log });
@@ -120,16 +122,17 @@ async function main(): Promise<void> {
   // Later rounds alternate who goes first, so a drift in load does not always favour one side.
   for (let r = 2; r <= roundCount && native && o.peers; r++) {
     log(`- training, round ${r} of ${roundCount} …`);
+    const ticks = cpuTicks();
     const oursNow = () => runChild({ backend: "tensorflow", args: ["--vgg", "--train-steps", String(steps), "--conv-batch", "8", "--conv-runs", "1"] }).then(oursOf, (e: Error) => {
         log(`  ours: not measured in round ${r} (${e.message})`);
         return {};
       });
     if (r % 2 === 0) {
       const peers = await peersTrain();
-      rounds.push({ peers, ours: await oursNow() });
+      rounds.push({ peers, ours: await oursNow(), stealPercent: stealPercent(ticks, cpuTicks()) });
     } else {
       const ours = await oursNow();
-      rounds.push({ ours, peers: await peersTrain() });
+      rounds.push({ ours, peers: await peersTrain(), stealPercent: stealPercent(ticks, cpuTicks()) });
     }
   }
   const svd = o.svd ? await benchSvd() : [];
@@ -150,9 +153,11 @@ async function main(): Promise<void> {
     console.log(`\nSVD (float64, random Gaussian n×n), seconds — all singular vectors, and values only:`);
     console.log(formatSvd(svd));
   }
+  const steal = stealPercent(ticksBefore, cpuTicks());
   console.log(`\nLoad average after: ${load()} (before: ${loadBefore}); other processes slow every figure down.`);
+  console.log(`CPU steal over the whole run: ${steal === undefined ? "unknown (no /proc/stat)" : `${steal.toFixed(1)} %`} (time the hypervisor gave to other guests).`);
   if (o.json) {
-    const all = { started: started.toISOString(), loadBefore, loadAfter: load(), backends: results, failures, peers: { trainRounds: rounds, conv: peerConvResults, forward: peerForwardResults }, svd };
+    const all = { started: started.toISOString(), loadBefore, loadAfter: load(), stealPercent: steal, backends: results, failures, peers: { trainRounds: rounds, conv: peerConvResults, forward: peerForwardResults }, svd };
     writeFileSync(o.json, `${JSON.stringify(all, null, 1)}\n`);
     console.log(`Every measurement: ${o.json}`);
   }

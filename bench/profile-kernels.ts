@@ -1,40 +1,52 @@
 /**
- * Where a reference-CNN training step spends its time, kernel by kernel (tf.profile), on one backend.
- * Usage: tsx bench/profile-kernels.ts [--backend wasm] [--batch 64]. Kernels the project builds from other
- * kernels (wasm gradients) are listed with their own total, and their parts are listed too.
+ * Where a training step of the project's own `train()` spends its time, on one backend.
+ * Usage: tsx bench/profile-kernels.ts [--backend tensorflow|wasm|cpu] [--model vgg-small|reference-cnn]
+ *        [--batch 64] [--steps 12]
+ * Prints the TF.js kernels of one step (tf.profile; kernels the project builds from others are listed
+ * with their own total, and their parts too) and, on tensorflow, the TensorFlow ops of `--steps` steps
+ * timed where tfjs-node hands them over, with the step's time outside them. Also the load average and
+ * the hypervisor's CPU steal over the run: on a shared virtual machine both move every figure.
  */
-import * as tf from "@tensorflow/tfjs";
+import { loadavg } from "node:os";
 import { Command } from "commander";
 import { initBackend } from "../src/backend/init";
-import { referenceCnn } from "../src/models/reference-cnn";
+import { cpuTicks, stealPercent } from "../src/util/machine";
+import { profileKernels, profileNativeOps, type BenchModel, type OpTime } from "./train-step";
+
+const line = ({ name, ms, calls }: OpTime) => `${name.padEnd(28)} ${ms.toFixed(2).padStart(8)} ms ${calls.toFixed(1).padStart(7)} calls`;
 
 async function main(): Promise<void> {
-  const opts = new Command().option("--backend <name>", "tensorflow | wasm | cpu", "wasm").option("--batch <n>", "batch size", "64").parse().opts<{ backend: string; batch: string }>();
-  await initBackend(opts.backend);
-  const batch = Number(opts.batch);
-  const model = referenceCnn();
-  const optimizer = tf.train.adam(1e-3);
-  const xs = tf.randomNormal([batch, 32, 32, 3]);
-  const ys = tf.tidy(() => tf.oneHot(tf.randomUniform([batch], 0, 10, "int32") as tf.Tensor1D, 10));
-  const step = () =>
-    optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true);
-  for (let i = 0; i < 2; i++) tf.dispose(step() ?? []);
-  const t0 = performance.now();
-  const profile = await tf.profile(() => step() ?? []);
-  const wall = performance.now() - t0;
-  const byName = new Map<string, { ms: number; calls: number }>();
-  for (const k of profile.kernels) {
-    const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-    e.ms += ms;
-    e.calls += 1;
-    byName.set(k.name, e);
+  const o = new Command()
+    .option("--backend <name>", "tensorflow | wasm | cpu", "tensorflow")
+    .option("--model <name>", "vgg-small | reference-cnn", "vgg-small")
+    .option("--batch <n>", "batch size", "64")
+    .option("--steps <n>", "steps timed by TensorFlow op (tensorflow backend)", "12")
+    .parse()
+    .opts<{ backend: string; model: string; batch: string; steps: string }>();
+  if (o.model !== "vgg-small" && o.model !== "reference-cnn") throw new Error(`--model ${o.model}: use vgg-small or reference-cnn.`);
+  const batch = Number(o.batch);
+  const steps = Number(o.steps);
+  if (!(Number.isInteger(batch) && batch > 0) || !(Number.isInteger(steps) && steps > 0)) throw new Error(`--batch ${o.batch} --steps ${o.steps}: give whole numbers ≥ 1.`);
+  const info = await initBackend(o.backend);
+  const model = o.model as BenchModel;
+  const ticks = cpuTicks();
+  const load = loadavg()[0];
+
+  const kernels = await profileKernels(model, batch);
+  console.log(`\n${model}, one training step at batch ${batch} on ${info.name} (${info.version}; ${info.machine}): ${kernels.wallMs.toFixed(1)} ms wall under tf.profile`);
+  console.log(`TF.js kernels (a composite's parts are listed too, so the column sums to more than the step):`);
+  for (const r of kernels.rows.slice(0, 24)) console.log(line(r));
+
+  if (info.name === "tensorflow") {
+    const ops = await profileNativeOps(model, batch, steps);
+    const outside = ops.stepMs - ops.nativeMs;
+    console.log(`\nTensorFlow ops, per step over ${steps} steps: step ${ops.stepMs.toFixed(1)} ms = ${ops.nativeMs.toFixed(1)} ms in TensorFlow ops + ${outside.toFixed(1)} ms outside them (JavaScript, batches)`);
+    for (const r of ops.rows.slice(0, 24)) console.log(line(r));
+    const calls = ops.rows.reduce((a, r) => a + r.calls, 0);
+    console.log(`${"all ops".padEnd(28)} ${ops.nativeMs.toFixed(2).padStart(8)} ms ${calls.toFixed(1).padStart(7)} calls`);
   }
-  const rows = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20);
-  console.log(`one training step, batch ${batch}: ${wall.toFixed(0)} ms wall (profiling adds overhead)`);
-  for (const [name, { ms, calls }] of rows) console.log(`${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${String(calls).padStart(4)} calls`);
-  tf.dispose([xs, ys]);
-  model.dispose();
+  const steal = stealPercent(ticks, cpuTicks());
+  console.log(`\nLoad average (1 min) before: ${load.toFixed(2)}, after: ${loadavg()[0].toFixed(2)}; CPU steal during the run: ${steal === undefined ? "unknown" : `${steal.toFixed(1)} %`}.`);
 }
 
 main().catch((err: unknown) => {

@@ -71,6 +71,8 @@ type TrainModel = "vgg_small" | "reference_cnn";
 export interface TrainingRound {
   ours: Partial<Record<TrainModel, { imagesPerSecond: number; batch: number }>>;
   peers: Partial<Record<TrainModel, PeerResults<PeerTrainResult>>>;
+  /** Percent of CPU time the hypervisor gave to other guests during the round (Linux), when known. */
+  stealPercent?: number;
 }
 
 /**
@@ -106,6 +108,8 @@ export function formatTrainingComparison(rounds: readonly TrainingRound[]): stri
     for (const r of rounds) for (const line of skipped(r.peers[model] ?? {})) notes.add(`${model} ${line}`);
   }
   const footer = many ? [`${rounds.length} rounds, each ours and every peer back to back (who goes first alternates); ratios: median of the rounds' own ratios (range).`] : [];
+  const steals = rounds.map((r) => r.stealPercent);
+  if (steals.some((v) => v !== undefined)) footer.push(`CPU steal during ${many ? "each round" : "the round"}: ${steals.map((v) => (v === undefined ? "?" : `${v.toFixed(1)} %`)).join(", ")}.`);
   return [...table(header, rows), ...notes, ...footer].join("\n");
 }
 

@@ -1,7 +1,8 @@
 /**
  * The project's own `train()` on random images: median step time of vggSmall (full-profile widths) or
  * the reference CNN. Steps are timed between `onStep` calls, so batch preparation and the loss
- * read-back count, as they do in a real run. Also a per-kernel profile of one step (`profileStep`).
+ * read-back count, as they do in a real run. Also where a step spends its time: TF.js kernels
+ * (`profileKernels`) and TensorFlow ops (`profileNativeOps`).
  */
 import * as tf from "@tensorflow/tfjs";
 import { createSplit } from "../src/data";
@@ -52,8 +53,19 @@ export async function benchTrainStep(opts: { model: BenchModel; batch: number; w
   return { model: opts.model, batch: opts.batch, stepMs, imagesPerSecond: (opts.batch * 1000) / stepMs, steps: gaps.length };
 }
 
-/** Kernel time of one training step by kernel name, and the step's wall time. */
-export async function profileStep(model: BenchModel, batch: number): Promise<{ wallMs: number; kernelMs: number; rows: { name: string; ms: number; calls: number }[] }> {
+export interface OpTime {
+  name: string;
+  /** Milliseconds per training step. */
+  ms: number;
+  /** Calls per training step. */
+  calls: number;
+}
+
+const byTime = (m: Map<string, { ms: number; calls: number }>, per: number): OpTime[] =>
+  [...m.entries()].map(([name, v]) => ({ name, ms: v.ms / per, calls: v.calls / per })).sort((a, b) => b.ms - a.ms);
+
+/** TF.js kernel time of one training step by kernel name (tf.profile; any backend), and the step's wall time. */
+export async function profileKernels(model: BenchModel, batch: number): Promise<{ wallMs: number; kernelMs: number; rows: OpTime[] }> {
   const { net, options } = setup(model, batch);
   const split = randomSplit(batch * 4, 3);
   const run = (steps: number) => train(net, { train: split }, { ...options, maxStepsPerEpoch: steps });
@@ -69,10 +81,62 @@ export async function profileStep(model: BenchModel, batch: number): Promise<{ w
       e.calls++;
       byName.set(k.name, e);
     }
-    const rows = [...byName.entries()].map(([name, v]) => ({ name, ...v })).sort((a, b) => b.ms - a.ms);
+    const rows = byTime(byName, 1);
     return { wallMs, kernelMs: rows.reduce((a, r) => a + r.ms, 0), rows };
   } finally {
     split.dispose();
     net.dispose();
   }
+}
+
+type Execute = (name: string, ...rest: unknown[]) => unknown;
+
+/**
+ * Wall time of every TensorFlow op tfjs-node runs during `steps` training steps, by op name, per step
+ * (tensorflow backend). Timed where the backend hands an op to TensorFlow, so it also counts what
+ * tf.profile misses: ops run by name (fused batch norm, activation gradients). The step's time outside
+ * these calls is JavaScript (TF.js's engine, layers and autodiff) and batch preparation.
+ */
+export async function profileNativeOps(model: BenchModel, batch: number, steps: number): Promise<{ stepMs: number; nativeMs: number; rows: OpTime[] }> {
+  const backend = tf.backend() as unknown as Record<string, Execute>;
+  const methods = ["executeSingleOutput", "executeMultipleOutputs"];
+  if (tf.getBackend() !== "tensorflow" || methods.some((m) => typeof backend[m] !== "function")) {
+    throw new Error(`profileNativeOps needs the tensorflow backend (tfjs-node); the active backend is ${tf.getBackend()}. Run with --backend tensorflow.`);
+  }
+  const { net, options } = setup(model, batch);
+  const split = randomSplit(batch * (steps + 3), 5);
+  const byName = new Map<string, { ms: number; calls: number }>();
+  let counting = false;
+  const own = methods.map((m) => Object.getOwnPropertyDescriptor(backend, m));
+  for (const m of methods) {
+    const original = backend[m];
+    backend[m] = function (this: unknown, name: string, ...rest: unknown[]) {
+      if (!counting) return original.call(this, name, ...rest);
+      const t0 = performance.now();
+      try {
+        return original.call(this, name, ...rest);
+      } finally {
+        const e = byName.get(name) ?? { ms: 0, calls: 0 };
+        e.ms += performance.now() - t0;
+        e.calls++;
+        byName.set(name, e);
+      }
+    };
+  }
+  const stamps: number[] = [];
+  try {
+    await train(net, { train: split }, { ...options, onStep: () => { stamps.push(performance.now()); counting = stamps.length >= 3 && stamps.length < steps + 3; } });
+  } finally {
+    methods.forEach((m, i) => {
+      const saved = own[i];
+      if (saved) Object.defineProperty(backend, m, saved);
+      else delete backend[m];
+    });
+    split.dispose();
+    net.dispose();
+  }
+  // Counted: the steps between the 3rd and the last stamp.
+  const counted = stamps.length - 3;
+  const rows = byTime(byName, counted);
+  return { stepMs: (stamps[stamps.length - 1] - stamps[2]) / counted, nativeMs: rows.reduce((a, r) => a + r.ms, 0), rows };
 }

@@ -52,6 +52,9 @@ test("training comparison over rounds: medians of images/s, the median of each r
   assert.ok(row && row.includes("160.0") && row.includes("200.0") && row.includes("0.80× (0.50–1.00)"), `row: ${row}`);
   assert.match(text, /3 rounds/);
   // A round where ours failed counts for the peer's images/s but gives no ratio.
+  assert.doesNotMatch(text, /steal/, "no steal line when no round measured it");
+  const withSteal = formatTrainingComparison([{ ...round(100, 200), stealPercent: 0.4 }, round(400, 400), { ...round(160, 200), stealPercent: 12 }]);
+  assert.match(withSteal, /CPU steal during each round: 0\.4 %, \?, 12\.0 %\./);
   const partial = formatTrainingComparison([round(100, 200), { ours: {}, peers: round(0, 100).peers }]);
   assert.ok(partial.split("\n").find((l) => l.startsWith("vgg_small (64)"))?.includes("0.50×"), partial);
 });
