@@ -42,8 +42,7 @@ async function main(): Promise<void> {
     const outside = ops.stepMs - ops.nativeMs;
     console.log(`\nTensorFlow ops, per step over ${steps} steps: step ${ops.stepMs.toFixed(1)} ms = ${ops.nativeMs.toFixed(1)} ms in TensorFlow ops + ${outside.toFixed(1)} ms outside them (JavaScript, batches)`);
     for (const r of ops.rows.slice(0, 24)) console.log(line(r));
-    const calls = ops.rows.reduce((a, r) => a + r.calls, 0);
-    console.log(`${"all ops".padEnd(28)} ${ops.nativeMs.toFixed(2).padStart(8)} ms ${calls.toFixed(1).padStart(7)} calls`);
+    console.log(line({ name: "all ops", ms: ops.nativeMs, calls: ops.rows.reduce((a, r) => a + r.calls, 0) }));
   }
   const steal = stealPercent(ticks, cpuTicks());
   console.log(`\nLoad average (1 min) before: ${load.toFixed(2)}, after: ${loadavg()[0].toFixed(2)}; CPU steal during the run: ${steal === undefined ? "unknown" : `${steal.toFixed(1)} %`}.`);

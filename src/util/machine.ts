@@ -31,9 +31,9 @@ export function cpuTicks(): CpuTicks | undefined {
 }
 
 /**
- * Percent of CPU time stolen by the hypervisor between two readings. On a shared virtual machine this,
- * more than the load average, says whether a measurement ran at the machine's full speed: the guest's
- * own load can be nil while its cores run at half speed.
+ * Percent of CPU time stolen by the hypervisor between two readings. On a shared virtual machine the
+ * guest's own load can be nil while others take its cores; high steal says so. Low steal does not prove
+ * full speed: slowdowns of 1.6× with under 5 % steal were measured here (RESULTS.md, sixth session).
  */
 export function stealPercent(before: CpuTicks | undefined, after: CpuTicks | undefined): number | undefined {
   if (!before || !after) return undefined;
