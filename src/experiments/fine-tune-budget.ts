@@ -1,4 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
 import type { Cifar10Split } from "../data";
 import { fineTuneOptions, type ProfileSettings } from "../profiles";
 import { evaluate } from "../train/evaluate";
@@ -114,8 +115,21 @@ export async function fineTuneBudgets(
   return rows;
 }
 
+/**
+ * The baseline the fine-tune part starts from: trained `fineTuneBudget.baselineEpochs` (default the profile's
+ * epochs). A longer one is another network, so it and its budget runs checkpoint under their own root
+ * (`<root>/baseline-<n>-epochs/`), apart from the baseline every other part and `npm start` share.
+ */
+export function budgetBaseline(settings: ProfileSettings, checkpointsRoot: string): { settings: ProfileSettings; checkpointsRoot: string } {
+  const epochs = settings.fineTuneBudget.baselineEpochs ?? settings.epochs;
+  if (epochs === settings.epochs) return { settings, checkpointsRoot };
+  return { settings: { ...settings, epochs }, checkpointsRoot: join(checkpointsRoot, `baseline-${epochs}-epochs`) };
+}
+
 /** One line per target, from the rows alone: each run's loss against its budget's control (or the baseline). */
-export function budgetVerdict(rows: readonly BudgetRow[], baselineAccuracy: number, tolerance = ACCURACY_TOLERANCE): string[] {
+export function budgetVerdict(rows: readonly BudgetRow[], baseline: { accuracy: number; epochs?: number }, tolerance = ACCURACY_TOLERANCE): string[] {
+  const baselineAccuracy = baseline.accuracy;
+  const trained = baseline.epochs ? `, ${baseline.epochs} epochs` : "";
   const runs = rows.filter((r) => !r.control);
   if (!runs.length) return ["No fine-tune budget was run."];
   const first = runs[0].target;
@@ -125,7 +139,7 @@ export function budgetVerdict(rows: readonly BudgetRow[], baselineAccuracy: numb
   const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
   const below = (x: number) => (x >= 0 ? `${pts(x)} below` : `${pts(-x)} above`);
   const loss = lossOf(chosen, rows);
-  const reference = control ? `the dense baseline trained on with the same budget (${pct(control.accuracyAfter)}; baseline ${pct(baselineAccuracy)})` : `the baseline (${pct(baselineAccuracy)})`;
+  const reference = control ? `the dense baseline trained on with the same budget (${pct(control.accuracyAfter)}; baseline ${pct(baselineAccuracy)}${trained})` : `the baseline (${pct(baselineAccuracy)}${trained})`;
   const lines = [
     loss < tolerance
       ? `At ${first}×, ${chosen.epochs} epoch(s) at peak rate ${chosen.learningRate} reach ${pct(chosen.accuracyAfter)}, ${below(loss)} ${reference} — under ${pts(tolerance)}: the paper's standard is **met**.`

@@ -12,7 +12,7 @@ import { loadCifar10, type Cifar10, type Cifar10Split } from "../data";
 import { initBackend } from "../backend/init";
 import { acrossArchitectures, architecturesVerdict } from "../experiments/across-architectures";
 import { baselineFor } from "../experiments/baseline";
-import { budgetVerdict, fineTuneBudgets } from "../experiments/fine-tune-budget";
+import { budgetBaseline, budgetVerdict, fineTuneBudgets } from "../experiments/fine-tune-budget";
 import { fromScratchCompared, fromScratchVerdict, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
 import { closedFormVerdict, networksByMethod, reconstructionByMethod } from "../experiments/methods-compared";
 import { prepareCheckpointsDir } from "../experiments/run-folders";
@@ -124,14 +124,15 @@ export const PARTS: readonly ReproductionPart[] = [
     scope: "with dense controls: the baseline trained on with each budget",
     unread: ["scratchCompare"],
     async run(ctx) {
-      const base = await baselineFor(ctx.settings, ctx.data, { checkpointsRoot: ctx.checkpointsRoot });
+      const { settings, checkpointsRoot } = budgetBaseline(ctx.settings, ctx.checkpointsRoot);
+      const base = await baselineFor(settings, ctx.data, { checkpointsRoot });
       try {
-        ctx.unitDone(`vgg-small baseline ${(100 * base.accuracy).toFixed(2)} %`);
-        const rows = await fineTuneBudgets(base.model, base.accuracy, ctx.data, ctx.settings, {
-          checkpointsRoot: ctx.checkpointsRoot,
+        ctx.unitDone(`vgg-small baseline (${settings.epochs} epochs) ${(100 * base.accuracy).toFixed(2)} %`);
+        const rows = await fineTuneBudgets(base.model, base.accuracy, ctx.data, settings, {
+          checkpointsRoot,
           onRow: (r) => ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}: ${(100 * r.accuracyAfter).toFixed(2)} %`),
         });
-        return { rows, verdict: budgetVerdict(rows, base.accuracy) };
+        return { rows, verdict: budgetVerdict(rows, { accuracy: base.accuracy, epochs: settings.epochs }) };
       } finally {
         base.model.dispose();
       }

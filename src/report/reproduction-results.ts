@@ -240,7 +240,7 @@ const CLAIMS: [keyof typeof PAPER, string][] = [
 ];
 
 /** Ours and the verdict of one claim, from its part's rows. */
-function oursAndVerdict(part: string, rows: readonly object[]): [string, string] {
+function oursAndVerdict(part: string, rows: readonly object[], settings?: Partial<ProfileSettings>): [string, string] {
   if (part === "closed-form") {
     const r = rows as ClosedFormRow[];
     const below = r.filter((x) => x.iterativeError < x.taiError * (1 - 1e-9)).length;
@@ -276,9 +276,10 @@ function oursAndVerdict(part: string, rows: readonly object[]): [string, string]
     if (!chosen) return ["no run", "—"];
     const control = controlOf(chosen, all);
     const rest = runs.filter((x) => x.target !== first).map((x) => `${x.target}× ${(-100 * lossOf(x, all)).toFixed(2)}`);
+    const baselineEpochs = settings?.fineTuneBudget?.baselineEpochs ?? settings?.epochs;
     const reference = control ? `against the dense baseline trained on alike (${pct(control.accuracyAfter)})` : "against the baseline";
     return [
-      `vgg-small at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
+      `vgg-small${baselineEpochs ? ` (baseline trained ${baselineEpochs} epochs)` : ""} at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
         (control ? `; against the baseline itself ${(-100 * chosen.drop).toFixed(2)} points` : ""),
       lossOf(chosen, all) < ACCURACY_TOLERANCE ? "confirmed" : "not confirmed",
     ];
@@ -293,7 +294,7 @@ export function paperVsOurs(summaries: readonly PartSummary[]): string {
     CLAIMS.map(([part, claim]) => {
       const s = summaries.find((x) => x.part === part);
       if (!s) return [claim, PAPER[part], "not run yet (`npm run reproduce -- --only " + part + "`)", "—"];
-      const [ours, verdict] = oursAndVerdict(part, s.rows);
+      const [ours, verdict] = oursAndVerdict(part, s.rows, s.settings);
       return s.partial ? [claim, PAPER[part], `unfinished (${s.rows.length} row(s) so far): ${ours}`, "— (unfinished)"] : [claim, PAPER[part], ours, verdict];
     }),
   );

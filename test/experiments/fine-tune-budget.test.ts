@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { budgetVerdict, chosenBudget, lossOf, type BudgetRow } from "../../src/experiments/fine-tune-budget";
+import { join } from "node:path";
+import { budgetBaseline, budgetVerdict, chosenBudget, lossOf, type BudgetRow } from "../../src/experiments/fine-tune-budget";
+import { profileSettings } from "../../src/profiles";
 
 const row = (target: number, epochs: number, learningRate: number, drop: number): BudgetRow => ({
   target, epochs, learningRate, accuracyBefore: 0.5, accuracyAfter: 0.8 - drop, drop, convSpeedup: target, trainSeconds: 1,
@@ -14,11 +16,11 @@ test("chosenBudget: the cheapest budget under the tolerance, else the smallest d
 });
 
 test("budgetVerdict: met or not met at the first target, then each other target's drop", () => {
-  const met = budgetVerdict([row(2, 1, 0.01, 0.003), row(3, 1, 0.01, 0.012), row(4, 1, 0.01, -0.001)], 0.8);
+  const met = budgetVerdict([row(2, 1, 0.01, 0.003), row(3, 1, 0.01, 0.012), row(4, 1, 0.01, -0.001)], { accuracy: 0.8 });
   assert.match(met[0], /At 2×, 1 epoch\(s\) at peak rate 0.01 reach 79.70 %, 0.30 points below the baseline \(80.00 %\) — under 0.50 points: the paper's standard is \*\*met\*\*/);
   assert.match(met[1], /At 3× with the same budget: 78.80 %, 1.20 points below the baseline/);
   assert.match(met[2], /At 4× with the same budget: 80.10 %, 0.10 points above the baseline/);
-  assert.match(budgetVerdict([row(2, 3, 0.03, 0.01)], 0.8)[0], /no budget tried comes within 0.50 points of the baseline; the closest, .* 1.00 points below .* \*\*not met\*\*/);
+  assert.match(budgetVerdict([row(2, 3, 0.03, 0.01)], { accuracy: 0.8 })[0], /no budget tried comes within 0.50 points of the baseline; the closest, .* 1.00 points below .* \*\*not met\*\*/);
 });
 
 test("with dense controls, runs are measured against the control of their own budget, and the choice follows", () => {
@@ -29,8 +31,20 @@ test("with dense controls, runs are measured against the control of their own bu
   const rows = [row(2, 1, 0.01, 0.002), control(1, 0.01, 0.815), row(2, 3, 0.03, -0.01), control(3, 0.03, 0.812), row(3, 3, 0.03, 0.01)];
   assert.equal(lossOf(rows[0], rows).toFixed(4), "0.0170");
   assert.deepEqual([chosenBudget(rows, 0.005)!.epochs, chosenBudget(rows, 0.005)!.learningRate], [3, 0.03]);
-  const v = budgetVerdict(rows, 0.8);
-  assert.match(v[0], /At 2×, 3 epoch\(s\) at peak rate 0.03 reach 81.00 %, 0.20 points below the dense baseline trained on with the same budget \(81.20 %; baseline 80.00 %\) .* \*\*met\*\*/);
+  const v = budgetVerdict(rows, { accuracy: 0.8, epochs: 15 });
+  assert.match(v[0], /At 2×, 3 epoch\(s\) at peak rate 0.03 reach 81.00 %, 0.20 points below the dense baseline trained on with the same budget \(81.20 %; baseline 80.00 %, 15 epochs\) .* \*\*met\*\*/);
   assert.match(v[1], /At 3× with the same budget: 79.00 %, 2.20 points below that control/);
   assert.match(v[2], /1 epoch\(s\) at 0.01: \+1.50 points; 3 epoch\(s\) at 0.03: \+1.20 points over the baseline\); against the baseline itself the chosen 2× run is 1.00 points above/);
+});
+
+test("budgetBaseline: a longer baseline gets its own checkpoint root; the profile's own length shares the usual one", () => {
+  const full = profileSettings("full");
+  const longer = budgetBaseline(full, "ck");
+  assert.equal(longer.settings.epochs, full.fineTuneBudget.baselineEpochs);
+  assert.equal(longer.checkpointsRoot, join("ck", `baseline-${full.fineTuneBudget.baselineEpochs}-epochs`));
+  assert.equal(full.epochs, profileSettings("full").epochs, "the caller's settings are not changed");
+  const same = { ...full, fineTuneBudget: { ...full.fineTuneBudget, baselineEpochs: full.epochs } };
+  assert.deepEqual(budgetBaseline(same, "ck"), { settings: same, checkpointsRoot: "ck" });
+  const unset = { ...full, fineTuneBudget: { targets: [2], epochs: [1], learningRates: [0.01] } };
+  assert.equal(budgetBaseline(unset, "ck").checkpointsRoot, "ck");
 });
