@@ -55,3 +55,20 @@ export function disposeOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
   if (lr && !lr.isDisposed) lr.dispose();
 }
+
+/**
+ * What a traced graph step (train/graph-step.ts) must read afresh on each step: SGD and Momentum keep the
+ * rate as the scalar `c`, which setLearningRate replaces.
+ */
+export function liveOptimizerTensors(optimizer: tf.Optimizer): (() => tf.Tensor)[] {
+  const name = optimizer.getClassName();
+  return name === "SGD" || name === "Momentum" ? [() => (optimizer as unknown as { c: tf.Tensor }).c] : [];
+}
+
+/** Why an optimizer's steps must not be replayed as a traced graph, or undefined when they may. */
+export function graphStepObstacle(optimizer: tf.Optimizer): string | undefined {
+  const name = optimizer.getClassName();
+  if (name === "SGD" || name === "Momentum") return undefined;
+  // Adam builds its rate from a number inside each step: a graph would keep the traced step's rate.
+  return `the ${name} optimizer builds its learning rate inside each step (graph steps: SGD and momentum only)`;
+}

@@ -85,6 +85,11 @@ export interface TrainOptions {
   minDelta?: number;
   /** Cap on steps per epoch (short runs, tests). */
   maxStepsPerEpoch?: number;
+  /**
+   * Run steps as one TensorFlow graph each once traced (tensorflow backend, SGD or momentum; train/graph-step.ts).
+   * Default true, unless the environment sets LOWRANK_GRAPH_STEP=off. Same ops and values as op by op.
+   */
+  graphStep?: boolean;
   /** Write a checkpoint after every epoch into this folder. */
   checkpointDir?: string;
   /** Continue from checkpointDir's last complete epoch (weights, optimizer state, history). */

@@ -7,11 +7,12 @@ import { fingerprintDifferences, runFingerprint, type RunFingerprint } from "./f
 import { correctCount, crossEntropy, evaluate, outputsProbabilities } from "./evaluate";
 import { bestEpoch, monitorValue, type TrainHistoryRow } from "./history";
 import { learningRateAt, resolveSchedule } from "./lr-schedule";
-import { disposeOptimizer, learningRateOf, makeOptimizer, setLearningRate } from "./optimizer";
+import { disposeOptimizer, graphStepObstacle, learningRateOf, liveOptimizerTensors, makeOptimizer, setLearningRate } from "./optimizer";
 import { createProgress } from "../util/progress";
 import { yieldToEventLoop } from "../util/event-loop";
 import { decaySum } from "./frobenius-decay";
 import { FACTOR_DECAYS } from "./train-options";
+import { StepRunner, type StepMode } from "./graph-step";
 
 export type { StepInfo, TrainContext, TrainData, TrainOptions } from "./train-options";
 
@@ -25,6 +26,15 @@ export interface TrainResult {
   stopReason: StopReason;
   /** Epoch with the best test accuracy (else lowest train loss). */
   bestEpoch?: number;
+  /** Whether this call's steps ran as one TensorFlow graph each, or op by op and why. */
+  stepMode?: StepMode;
+}
+
+/** Why this run's steps stay op by op whatever the backend, or undefined. */
+function graphStepOff(o: TrainOptions, optimizer: tf.Optimizer): string | undefined {
+  if (o.graphStep === false) return "turned off (graphStep: false)";
+  if (o.graphStep === undefined && process.env.LOWRANK_GRAPH_STEP === "off") return "turned off (LOWRANK_GRAPH_STEP=off)";
+  return graphStepObstacle(optimizer);
 }
 
 function checkInt(name: string, v: number | undefined, min: number): void {
@@ -174,14 +184,14 @@ async function runEpochs(
   const progress = createProgress({ mode: o.progress, label: o.label });
   const savedOptions = jsonSafe({ ...o, optimizer: typeof o.optimizer === "object" ? o.optimizer.getClassName() : o.optimizer ?? "sgd" });
 
-  // One optimizer step; returns [mean cross-entropy, correct count]. Call inside tf.tidy.
-  const step = (xs: tf.Tensor, ys: tf.Tensor): [number, number] => {
+  // One optimizer step; returns [mean cross-entropy, correct count] as scalars.
+  const step = (xs: tf.Tensor, ys: tf.Tensor): tf.Tensor[] => {
     const kept: { ce?: tf.Scalar; correct?: tf.Scalar } = {};
     const cost = optimizer.minimize(
       () => {
         const out = model.apply(xs, { training: true }) as tf.Tensor;
         const ce = crossEntropy(ys, out, probabilities);
-        // Kept past minimize's own tidy (reported without the decay term); disposed below.
+        // Kept past minimize's own tidy (reported without the decay term).
         kept.ce = tf.keep(ce);
         kept.correct = tf.keep(correctCount(ys, out));
         if (!decay) return ce;
@@ -190,105 +200,113 @@ async function runEpochs(
       true,
       variables,
     );
-    const values: [number, number] = [(kept.ce as tf.Scalar).dataSync()[0], (kept.correct as tf.Scalar).dataSync()[0]];
-    tf.dispose([cost as tf.Scalar, kept.ce as tf.Scalar, kept.correct as tf.Scalar]);
-    return values;
+    // Without decay the cost is the kept cross-entropy itself.
+    if (cost !== kept.ce) tf.dispose(cost as tf.Scalar);
+    return [kept.ce as tf.Scalar, kept.correct as tf.Scalar];
   };
+  const runner = new StepRunner(step, liveOptimizerTensors(optimizer), graphStepOff(o, optimizer));
+  const loop = async (): Promise<TrainResult> => {
+    // After a resume: replay the restored epochs through the rule below, so patience carries over.
+    let bestValue = Number.NEGATIVE_INFINITY;
+    let sinceBest = 0;
+    for (const row of history) {
+      if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) [bestValue, sinceBest] = [monitorValue(row), 0];
+      else sinceBest++;
+    }
+    // A run that had stopped early is complete: resuming it must not train past its stop.
+    if (o.patience !== undefined && history.length > 0 && sinceBest >= o.patience) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
+    if (o.stopAfterEpoch !== undefined && o.stopAfterEpoch < startEpoch) return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
 
-  // After a resume: replay the restored epochs through the rule below, so patience carries over.
-  let bestValue = Number.NEGATIVE_INFINITY;
-  let sinceBest = 0;
-  for (const row of history) {
-    if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) [bestValue, sinceBest] = [monitorValue(row), 0];
-    else sinceBest++;
-  }
-  // A run that had stopped early is complete: resuming it must not train past its stop.
-  if (o.patience !== undefined && history.length > 0 && sinceBest >= o.patience) return { history, startEpoch, stopReason: "already-complete", bestEpoch: best(history) };
-  if (o.stopAfterEpoch !== undefined && o.stopAfterEpoch < startEpoch) return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
-
-  for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
-    if (o.signal?.aborted) return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
-    const ctx: TrainContext = { model, optimizer, epoch };
-    await o.onEpochStart?.(ctx);
-    const bar = progress.epoch(epoch, o.epochs, stepsPerEpoch);
-    let lossSum = 0;
-    let correctSum = 0;
-    let images = 0;
-    let steps = 0;
-    let lr = learningRateOf(optimizer);
-    let aborted = false;
-    const t0 = performance.now();
-    for (const batch of batches(data.train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, augment: o.augment ?? false, seed: epochSeed(seed, offset + epoch) })) {
-      if (steps >= stepsPerEpoch || o.signal?.aborted) {
-        tf.dispose([batch.xs, batch.ys]);
-        aborted = o.signal?.aborted ?? false;
-        break;
+    for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
+      if (o.signal?.aborted) return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
+      const ctx: TrainContext = { model, optimizer, epoch };
+      await o.onEpochStart?.(ctx);
+      const bar = progress.epoch(epoch, o.epochs, stepsPerEpoch);
+      let lossSum = 0;
+      let correctSum = 0;
+      let images = 0;
+      let steps = 0;
+      let lr = learningRateOf(optimizer);
+      let aborted = false;
+      const t0 = performance.now();
+      for (const batch of batches(data.train, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, augment: o.augment ?? false, seed: epochSeed(seed, offset + epoch) })) {
+        if (steps >= stepsPerEpoch || o.signal?.aborted) {
+          tf.dispose([batch.xs, batch.ys]);
+          aborted = o.signal?.aborted ?? false;
+          break;
+        }
+        lr = learningRateAt(schedule, offset + epoch - 1, steps);
+        setLearningRate(optimizer, lr);
+        const size = batch.xs.shape[0];
+        let loss: number;
+        let correct: number;
+        try {
+          if (steps === 0) checkShapes(model, batch.xs, batch.ys, "data.train");
+          [loss, correct] = runner.run(batch.xs, batch.ys);
+        } finally {
+          tf.dispose([batch.xs, batch.ys]);
+        }
+        if (!Number.isFinite(loss)) {
+          bar.end("stopped");
+          throw new Error(`Training diverged at epoch ${epoch}, step ${steps + 1} (loss ${loss}): lower learningRate (now ${lr}) or add warm-up.`);
+        }
+        steps++;
+        lossSum += loss * size;
+        correctSum += correct;
+        images += size;
+        o.onStep?.({ epoch, step: steps, loss, lr, stepsPerEpoch });
+        const seconds = (performance.now() - t0) / 1000;
+        bar.update(steps, { loss: lossSum / images, accuracy: correctSum / images, imagesPerSecond: images / seconds, lr });
+        await yieldToEventLoop();
       }
-      lr = learningRateAt(schedule, offset + epoch - 1, steps);
-      setLearningRate(optimizer, lr);
-      const size = batch.xs.shape[0];
-      let loss: number;
-      let correct: number;
-      try {
-        if (steps === 0) checkShapes(model, batch.xs, batch.ys, "data.train");
-        [loss, correct] = tf.tidy(() => step(batch.xs, batch.ys));
-      } finally {
-        tf.dispose([batch.xs, batch.ys]);
-      }
-      if (!Number.isFinite(loss)) {
-        bar.end("stopped");
-        throw new Error(`Training diverged at epoch ${epoch}, step ${steps + 1} (loss ${loss}): lower learningRate (now ${lr}) or add warm-up.`);
-      }
-      steps++;
-      lossSum += loss * size;
-      correctSum += correct;
-      images += size;
-      o.onStep?.({ epoch, step: steps, loss, lr, stepsPerEpoch });
       const seconds = (performance.now() - t0) / 1000;
-      bar.update(steps, { loss: lossSum / images, accuracy: correctSum / images, imagesPerSecond: images / seconds, lr });
-      await yieldToEventLoop();
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    if (aborted || o.signal?.aborted) {
-      bar.end("aborted");
-      return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
-    }
-    const row: TrainHistoryRow = {
-      epoch,
-      trainLoss: lossSum / images,
-      trainAccuracy: correctSum / images,
-      seconds,
-      imagesPerSecond: images / seconds,
-      lr,
-    };
-    if (doEval && data.test) {
-      const ev = evaluate(model, data.test, o.evalBatchSize ?? 256);
-      row.testLoss = ev.loss;
-      row.testAccuracy = ev.accuracy;
-    }
-    bar.end(row.testAccuracy !== undefined ? `test loss ${row.testLoss?.toFixed(4)} · test acc ${(100 * row.testAccuracy).toFixed(2)}%` : "");
-    history.push(row);
-    if (o.checkpointDir) {
-      await saveCheckpoint(
-        o.checkpointDir,
-        { model, optimizer, state: { epoch, history, options: savedOptions, fingerprint } },
-        o.keepCheckpoints ?? 1,
-      );
-    }
-    await o.onEpochEnd?.(row, ctx);
+      if (aborted || o.signal?.aborted) {
+        bar.end("aborted");
+        return { history, startEpoch, stopReason: "aborted", bestEpoch: best(history) };
+      }
+      const row: TrainHistoryRow = {
+        epoch,
+        trainLoss: lossSum / images,
+        trainAccuracy: correctSum / images,
+        seconds,
+        imagesPerSecond: images / seconds,
+        lr,
+      };
+      if (doEval && data.test) {
+        const ev = evaluate(model, data.test, o.evalBatchSize ?? 256);
+        row.testLoss = ev.loss;
+        row.testAccuracy = ev.accuracy;
+      }
+      bar.end(row.testAccuracy !== undefined ? `test loss ${row.testLoss?.toFixed(4)} · test acc ${(100 * row.testAccuracy).toFixed(2)}%` : "");
+      history.push(row);
+      if (o.checkpointDir) {
+        await saveCheckpoint(
+          o.checkpointDir,
+          { model, optimizer, state: { epoch, history, options: savedOptions, fingerprint } },
+          o.keepCheckpoints ?? 1,
+        );
+      }
+      await o.onEpochEnd?.(row, ctx);
 
-    if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) {
-      bestValue = monitorValue(row);
-      sinceBest = 0;
-    } else {
-      sinceBest++;
+      if (monitorValue(row) > bestValue + (o.minDelta ?? 0)) {
+        bestValue = monitorValue(row);
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+      if (o.patience !== undefined && sinceBest >= o.patience && epoch < o.epochs) {
+        return { history, startEpoch, stopReason: "early-stop", bestEpoch: best(history) };
+      }
+      if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < o.epochs) {
+        return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
+      }
     }
-    if (o.patience !== undefined && sinceBest >= o.patience && epoch < o.epochs) {
-      return { history, startEpoch, stopReason: "early-stop", bestEpoch: best(history) };
-    }
-    if (o.stopAfterEpoch !== undefined && epoch >= o.stopAfterEpoch && epoch < o.epochs) {
-      return { history, startEpoch, stopReason: "stop-after-epoch", bestEpoch: best(history) };
-    }
+    return { history, startEpoch, stopReason: "completed", bestEpoch: best(history) };
+  };
+  try {
+    const result = await loop();
+    return { ...result, stepMode: runner.stepMode };
+  } finally {
+    runner.dispose();
   }
-  return { history, startEpoch, stopReason: "completed", bestEpoch: best(history) };
 }

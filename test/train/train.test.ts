@@ -74,26 +74,32 @@ test("batch norm updates its moving statistics in training steps, not in evaluat
   model.dispose();
 });
 
-test("tf.memory().numTensors stays flat across 100 training steps, and train cleans up", async () => {
-  const model = tinyCnn({ seed: 3 });
-  const before = tf.memory().numTensors;
-  const counts: number[] = [];
-  const r = await train(model, data, {
-    epochs: 1,
-    batchSize: 16,
-    learningRate: 0.02,
-    weightDecay: 5e-4,
-    augment: true,
-    maxStepsPerEpoch: 100,
-    evaluateEachEpoch: false,
-    progress: "none",
-    onStep: () => counts.push(tf.memory().numTensors),
-  });
-  assert.equal(counts.length, 100);
-  assert.equal(new Set(counts).size, 1, `tensor counts across steps: ${[...new Set(counts)].join(", ")}`);
-  assert.equal(tf.memory().numTensors, before, "the optimizer and its state are disposed at the end");
-  assert.ok(r.history[0].trainLoss > 0);
-  model.dispose();
+test("tf.memory().numTensors stays flat across 100 training steps, op by op and as graph steps, and train cleans up", async () => {
+  for (const graphStep of [false, true]) {
+    const model = tinyCnn({ seed: 3 });
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const r = await train(model, data, {
+      epochs: 1,
+      batchSize: 16,
+      learningRate: 0.02,
+      weightDecay: 5e-4,
+      augment: true,
+      maxStepsPerEpoch: 100,
+      evaluateEachEpoch: false,
+      progress: "none",
+      graphStep,
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
+    assert.equal(counts.length, 100);
+    // Graph steps hold their traced constants from the third step (the second trace) until train returns.
+    const steady = graphStep ? counts.slice(2) : counts;
+    assert.equal(new Set(steady).size, 1, `graphStep ${graphStep}: tensor counts across steps: ${[...new Set(counts)].join(", ")}`);
+    assert.equal(r.stepMode?.mode, graphStep && tf.getBackend() === "tensorflow" ? "graph" : "eager");
+    assert.equal(tf.memory().numTensors, before, "the optimizer, its state and the graph are disposed at the end");
+    assert.ok(r.history[0].trainLoss > 0);
+    model.dispose();
+  }
 });
 
 test("weight decay shrinks kernels relative to the same run without it", async () => {
