@@ -97,8 +97,8 @@ async function main(): Promise<void> {
 
   type Model = "vgg_small" | "reference_cnn";
   const oursOf = (r: BackendBenchResult | undefined): TrainingRound["ours"] => ({
-    ...(r?.trainVgg ? { vgg_small: { imagesPerSecond: r.trainVgg.imagesPerSecond, batch: r.trainVgg.batch } } : {}),
-    ...(r?.train ? { reference_cnn: { imagesPerSecond: r.train.imagesPerSecond, batch: r.train.batch } } : {}),
+    ...(r?.trainVgg ? { vgg_small: { imagesPerSecond: r.trainVgg.imagesPerSecond, batch: r.trainVgg.batch, stepMode: r.trainVgg.stepMode } } : {}),
+    ...(r?.train ? { reference_cnn: { imagesPerSecond: r.train.imagesPerSecond, batch: r.train.batch, stepMode: r.train.stepMode } } : {}),
   });
   const peersTrain = async (): Promise<TrainingRound["peers"]> => {
     const out: TrainingRound["peers"] = { vgg_small: {}, reference_cnn: {} };

@@ -69,7 +69,7 @@ type TrainModel = "vgg_small" | "reference_cnn";
 
 /** One round of the training comparison: ours and every peer, measured back to back. */
 export interface TrainingRound {
-  ours: Partial<Record<TrainModel, { imagesPerSecond: number; batch: number }>>;
+  ours: Partial<Record<TrainModel, { imagesPerSecond: number; batch: number; stepMode?: string }>>;
   peers: Partial<Record<TrainModel, PeerResults<PeerTrainResult>>>;
   /** Percent of CPU time the hypervisor gave to other guests during the round (Linux), when known. */
   stealPercent?: number;
@@ -108,6 +108,11 @@ export function formatTrainingComparison(rounds: readonly TrainingRound[]): stri
     for (const r of rounds) for (const line of skipped(r.peers[model] ?? {})) notes.add(`${model} ${line}`);
   }
   const footer = many ? [`${rounds.length} rounds, each ours and every peer back to back (who goes first alternates); ratios: median of the rounds' own ratios (range).`] : [];
+  const modes = (["vgg_small", "reference_cnn"] as const).flatMap((m) => {
+    const seen = [...new Set(rounds.flatMap((r) => (r.ours[m]?.stepMode ? [r.ours[m]!.stepMode!] : [])))];
+    return seen.length ? [`${m}: ${seen.join(" / ")}`] : [];
+  });
+  if (modes.length) footer.push(`Our train() ran its steps: ${modes.join("; ")}.`);
   const steals = rounds.map((r) => r.stealPercent);
   if (steals.some((v) => v !== undefined)) footer.push(`CPU steal during ${many ? "each round" : "the round"}: ${steals.map((v) => (v === undefined ? "?" : `${v.toFixed(1)} %`)).join(", ")}.`);
   return [...table(header, rows), ...notes, ...footer].join("\n");

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { createSplit } from "../src/data";
 import { referenceCnn, vggSmall } from "../src/models";
-import { train, type TrainOptions } from "../src/train";
+import { train, type StepMode, type TrainOptions } from "../src/train";
 import { median } from "../src/measure/time-it";
 
 export type BenchModel = "vgg-small" | "reference-cnn";
@@ -18,6 +18,8 @@ export interface TrainStepResult {
   stepMs: number;
   imagesPerSecond: number;
   steps: number;
+  /** How train() ran the steps: "graph (N ops)" or "op by op (why)". */
+  stepMode: string;
 }
 
 /** vggSmall as the full profile trains it (SGD Nesterov, wd 5e-4); the reference CNN with Adam. One epoch, constant rate, silent. */
@@ -42,15 +44,17 @@ export async function benchTrainStep(opts: { model: BenchModel; batch: number; w
   const total = opts.warmup + opts.steps + 1;
   const split = randomSplit(opts.batch * total, 7);
   const stamps: number[] = [];
+  let mode: StepMode | undefined;
   try {
-    await train(net, { train: split }, { ...options, onStep: () => stamps.push(performance.now()) });
+    mode = (await train(net, { train: split }, { ...options, onStep: () => stamps.push(performance.now()) })).stepMode;
   } finally {
     split.dispose();
     net.dispose();
   }
   const gaps = stamps.slice(1).map((t, i) => t - stamps[i]).slice(opts.warmup);
   const stepMs = median(gaps);
-  return { model: opts.model, batch: opts.batch, stepMs, imagesPerSecond: (opts.batch * 1000) / stepMs, steps: gaps.length };
+  const stepMode = mode?.mode === "graph" ? `graph (${mode.ops} ops)` : `op by op (${mode?.reason ?? "unknown"})`;
+  return { model: opts.model, batch: opts.batch, stepMs, imagesPerSecond: (opts.batch * 1000) / stepMs, steps: gaps.length, stepMode };
 }
 
 export interface OpTime {
@@ -125,7 +129,8 @@ export async function profileNativeOps(model: BenchModel, batch: number, steps: 
   }
   const stamps: number[] = [];
   try {
-    await train(net, { train: split }, { ...options, onStep: () => { stamps.push(performance.now()); counting = stamps.length >= 3 && stamps.length < steps + 3; } });
+    // Op by op: a graph step hands TensorFlow one call, not its ops.
+    await train(net, { train: split }, { ...options, graphStep: false, onStep: () => { stamps.push(performance.now()); counting = stamps.length >= 3 && stamps.length < steps + 3; } });
   } finally {
     methods.forEach((m, i) => {
       const saved = own[i];

@@ -7,6 +7,7 @@ export * from "./lr-schedule";
 export * from "./optimizer";
 export * from "../util/progress";
 export * from "./train";
+export * from "./graph-step";
 export * from "./fingerprint";
 export * from "./export-model";
 export * from "./frobenius-decay";

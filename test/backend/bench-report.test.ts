@@ -10,7 +10,7 @@ function result(backend: string, imagesPerSecond: number | undefined, gflops: nu
     threads: backend === "tensorflow" ? 2 : 1,
     machine: "Test CPU ×2",
     conv: { batch: 128, shape: "32×32×64→64", ms: 9664 / gflops, gflops, runs: 5 },
-    train: imagesPerSecond === undefined ? undefined : { model: "reference-cnn", batch: 64, imagesPerSecond, stepMs: 64000 / imagesPerSecond, steps: 6 },
+    train: imagesPerSecond === undefined ? undefined : { model: "reference-cnn", batch: 64, imagesPerSecond, stepMs: 64000 / imagesPerSecond, steps: 6, stepMode: "op by op (Adam)" },
   };
 }
 
@@ -37,8 +37,9 @@ const train = (imagesPerSecond: number) => ({ ...peerBase, case: "train" as cons
 
 test("training comparison: ours / peer per model, and skipped peers with their reason", () => {
   const text = formatTrainingComparison([
-    { ours: { vgg_small: { imagesPerSecond: 300, batch: 64 } }, peers: { vgg_small: { pytorch: { peer: "pytorch", ok: true, result: train(200) }, "keras-graph": { peer: "keras-graph", ok: false, reason: "no wheel" } } } },
+    { ours: { vgg_small: { imagesPerSecond: 300, batch: 64, stepMode: "graph (355 ops)" } }, peers: { vgg_small: { pytorch: { peer: "pytorch", ok: true, result: train(200) }, "keras-graph": { peer: "keras-graph", ok: false, reason: "no wheel" } } } },
   ]);
+  assert.match(text, /Our train\(\) ran its steps: vgg_small: graph \(355 ops\)\./);
   const row = text.split("\n").find((l) => l.startsWith("vgg_small (64)"));
   assert.ok(row && row.includes("300.0") && row.includes("200.0") && row.includes("1.50×"), `row: ${row}`);
   assert.match(text, /vgg_small keras-graph: skipped \(no wheel\)/);
