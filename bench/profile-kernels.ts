@@ -4,14 +4,15 @@
  *        [--batch 64] [--steps 12]
  * Prints the TF.js kernels of one step (tf.profile; kernels the project builds from others are listed
  * with their own total, and their parts too) and, on tensorflow, the TensorFlow ops of `--steps` steps
- * timed where tfjs-node hands them over, with the step's time outside them. Also the load average and
+ * timed where tfjs-node hands them over, with the step's time outside them, and the whole step op by op
+ * beside the same step run as one TensorFlow graph (what train() does there). Also the load average and
  * the hypervisor's CPU steal over the run: on a shared virtual machine both move every figure.
  */
 import { loadavg } from "node:os";
 import { Command } from "commander";
 import { initBackend } from "../src/backend/init";
 import { cpuTicks, stealPercent } from "../src/util/machine";
-import { profileKernels, profileNativeOps, type BenchModel, type OpTime } from "./train-step";
+import { benchTrainStep, profileKernels, profileNativeOps, type BenchModel, type OpTime } from "./train-step";
 
 const line = ({ name, ms, calls }: OpTime) => `${name.padEnd(28)} ${ms.toFixed(2).padStart(8)} ms ${calls.toFixed(1).padStart(7)} calls`;
 
@@ -43,6 +44,14 @@ async function main(): Promise<void> {
     console.log(`\nTensorFlow ops, per step over ${steps} steps: step ${ops.stepMs.toFixed(1)} ms = ${ops.nativeMs.toFixed(1)} ms in TensorFlow ops + ${outside.toFixed(1)} ms outside them (JavaScript, batches)`);
     for (const r of ops.rows.slice(0, 24)) console.log(line(r));
     console.log(line({ name: "all ops", ms: ops.nativeMs, calls: ops.rows.reduce((a, r) => a + r.calls, 0) }));
+    // Back to back, twice, so a change in the machine's speed shows as disagreement between the pairs.
+    for (let pair = 1; pair <= 2; pair++) {
+      const eager = await benchTrainStep({ model, batch, warmup: 5, steps, graphStep: false });
+      const graph = await benchTrainStep({ model, batch, warmup: 5, steps });
+      console.log(
+        `Whole step (median of ${steps}), pair ${pair}: op by op ${eager.stepMs.toFixed(1)} ms; train()'s default, ${graph.stepMode}: ${graph.stepMs.toFixed(1)} ms (${(eager.stepMs / graph.stepMs).toFixed(2)}× faster)`,
+      );
+    }
   }
   const steal = stealPercent(ticks, cpuTicks());
   console.log(`\nLoad average (1 min) before: ${load.toFixed(2)}, after: ${loadavg()[0].toFixed(2)}; CPU steal during the run: ${steal === undefined ? "unknown" : `${steal.toFixed(1)} %`}.`);

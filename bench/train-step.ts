@@ -39,14 +39,16 @@ function randomSplit(n: number, seed: number) {
   return createSplit(pixels, labels, [125, 123, 114], [63, 62, 66]);
 }
 
-export async function benchTrainStep(opts: { model: BenchModel; batch: number; warmup: number; steps: number }): Promise<TrainStepResult> {
+/** Median step time of train(); `graphStep: false` makes it run op by op (default: train()'s own choice). */
+export async function benchTrainStep(opts: { model: BenchModel; batch: number; warmup: number; steps: number; graphStep?: boolean }): Promise<TrainStepResult> {
   const { net, options } = setup(opts.model, opts.batch);
   const total = opts.warmup + opts.steps + 1;
   const split = randomSplit(opts.batch * total, 7);
   const stamps: number[] = [];
   let mode: StepMode | undefined;
   try {
-    mode = (await train(net, { train: split }, { ...options, onStep: () => stamps.push(performance.now()) })).stepMode;
+    const graph = opts.graphStep === undefined ? {} : { graphStep: opts.graphStep };
+    mode = (await train(net, { train: split }, { ...options, ...graph, onStep: () => stamps.push(performance.now()) })).stepMode;
   } finally {
     split.dispose();
     net.dispose();
