@@ -38,7 +38,18 @@ export class StepRunner {
       tf.dispose(ts);
       return values;
     };
-    if (this.graph && sameShape(this.graph.inputShapes, [xs.shape, ys.shape])) return read(tf.tidy(() => this.graph!.run([xs, ys])));
+    if (this.graph && sameShape(this.graph.inputShapes, [xs.shape, ys.shape])) {
+      let outputs: tf.Tensor[] | undefined;
+      try {
+        outputs = tf.tidy(() => this.graph!.run([xs, ys]));
+      } catch (err) {
+        // Nothing was assigned (a run assigns only after TensorFlow returns): go on op by op.
+        this.graph.dispose();
+        this.graph = undefined;
+        this.why = `TensorFlow could not run the traced step (${(err as Error).message})`;
+      }
+      if (outputs) return read(outputs);
+    }
     const eager = this.why !== undefined || this.graph || this.calls === 1 || (this.first && !sameShape(this.first.inputShapes, [xs.shape, ys.shape]));
     if (eager) return read(tf.tidy(() => this.step(xs, ys)));
     const traced = traceToGraph(() => this.step(xs, ys), { inputs: [xs, ys], live: this.live });

@@ -2,7 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import type { Cifar10 } from "../../src/data";
-import { vggSmall } from "../../src/models";
+import { tinyCnn, vggSmall } from "../../src/models";
+import { lowRankConvs } from "../../src/lowrank";
 import { train, type TrainOptions } from "../../src/train";
 import { canTraceGraphs } from "../../src/backend/traced-graph";
 import { maxRelativeDifference, smallCifar, snapshot } from "./fixtures";
@@ -30,10 +31,15 @@ const options: TrainOptions = {
   progress: "none",
 };
 
-test("graph steps train exactly as op-by-op steps: same weights, BN statistics and losses (per-step learning rate, short last batch)", { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
+const models = {
+  "vggSmall (BN)": () => net(),
+  "tinyCnn with V/H pairs, BN between": () => tinyCnn({ seed: 5, lowRank: lowRankConvs({ ranks: { conv1: 2, conv2: 3 }, bn: "between" }) }),
+};
+
+for (const [label, make] of Object.entries(models)) test(`${label}: graph steps train exactly as op-by-op steps: same weights, BN statistics and losses (per-step learning rate, short last batch)`, { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
   const runs = [];
   for (const graphStep of [false, true]) {
-    const model = net();
+    const model = make();
     const r = await train(model, { train: data.train }, { ...options, graphStep });
     runs.push({ r, weights: snapshot(model.getWeights()) });
     model.dispose();
