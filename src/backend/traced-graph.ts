@@ -159,6 +159,8 @@ export function traceToGraph(fn: () => tf.Tensor[], feeds: TraceFeeds): TraceRes
   }
   if (problem) return { outputs, unsupported: problem };
 
+  // A variable made during the trace (an optimizer's first step) would never be fed its updates.
+  if (Object.keys(tf.engine().registeredVariables).length !== variables.length) return { outputs, unsupported: "variables were created during the traced computation" };
   const updated = variables.filter((v) => !v.isDisposed && variableAt.get(v.dataId) !== v);
   const missing = [...updated.map((v) => v.dataId), ...outputs.map((o) => o.dataId)].some((id) => !produced.has(id));
   if (missing) return { outputs, unsupported: "an output or an updated variable was not made by a TensorFlow op" };

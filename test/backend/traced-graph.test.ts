@@ -75,3 +75,14 @@ test("an input the computation never reads is refused, with the reason", native,
   assert.ok("unsupported" in r && /does not read/.test(r.unsupported));
   tf.dispose([x, ...r.outputs]);
 });
+
+test("variables made while tracing (an optimizer's first step) are refused, with the reason", native, () => {
+  const x = tf.ones([2]);
+  let made: tf.Variable | undefined;
+  const r = traceToGraph(() => {
+    made = tf.variable(tf.mul(x, 2));
+    return [];
+  }, { inputs: [x] });
+  assert.ok("unsupported" in r && /variables were created/.test(r.unsupported));
+  tf.dispose([x, made!]);
+});
