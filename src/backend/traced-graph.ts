@@ -65,6 +65,8 @@ export interface TraceFeeds {
   inputs: readonly tf.Tensor[];
   /** Read afresh on every run (e.g. an optimizer's learning-rate scalar, replaced when the rate changes). */
   live?: readonly (() => tf.Tensor)[];
+  /** Other leaves: written into the graph as constants (default), or fed on every run from kept copies. */
+  constants?: "const" | "fed";
 }
 
 type ApiPb = Record<string, new () => Record<string, (...a: unknown[]) => unknown>> & {
@@ -167,13 +169,14 @@ export function traceToGraph(fn: () => tf.Tensor[], feeds: TraceFeeds): TraceRes
   if (feeds.inputs.some((t) => !leaves.has(t.dataId))) return { outputs, unsupported: "an input the computation does not read" };
 
   try {
-    return { outputs, graph: buildGraph(backend, api, ops, leaves, { variableAt, fed, liveAt, feeds, updated, outputs }) };
+    return { outputs, graph: buildGraph(backend, api, ops, leaves, { constants: feeds.constants ?? "const", variableAt, fed, liveAt, feeds, updated, outputs }) };
   } catch (err) {
     return { outputs, unsupported: (err as Error).message };
   }
 }
 
 interface Wiring {
+  constants: "const" | "fed";
   variableAt: Map<object, tf.Variable>;
   fed: Map<object, number>;
   liveAt: Map<object, number>;
@@ -203,15 +206,8 @@ function buildGraph(
     else if (a.type === b.TF_ATTR_FLOAT) Array.isArray(a.value) ? list("addF", a.value) : v.setF(a.value);
     else if (a.type === b.TF_ATTR_BOOL) Array.isArray(a.value) ? list("addB", a.value) : v.setB(a.value);
     else if (a.type === b.TF_ATTR_TYPE) v.setType(a.value);
-    else if (a.type === b.TF_ATTR_SHAPE) {
-      const s = new api.TensorShape();
-      for (const d of a.value as number[]) {
-        const dim = new api.TensorShape.Dim();
-        dim.setSize(d);
-        s.addDim(dim);
-      }
-      v.setShape(s);
-    } else throw new Error(`attribute ${a.name} is of a kind graph tracing does not write (${a.type})`);
+    else if (a.type === b.TF_ATTR_SHAPE) v.setShape(shapeProto(a.value as number[]));
+    else throw new Error(`attribute ${a.name} is of a kind graph tracing does not write (${a.type})`);
     return v;
   };
 
@@ -224,20 +220,29 @@ function buildGraph(
   const sources: ((inputs: readonly tf.Tensor[]) => tf.Tensor)[] = [];
   const constants: tf.Tensor[] = [];
   const hash = createHash("sha256");
-  let i = 0;
+  const shapeProto = (dims: readonly number[]) => {
+    const shape = new api.TensorShape();
+    for (const d of dims) {
+      const dim = new api.TensorShape.Dim();
+      dim.setSize(d);
+      shape.addDim(dim);
+    }
+    return shape;
+  };
+  let leafCount = 0;
   for (const [dataId, leaf] of leaves) {
     const type = tfType[leaf.dtype];
     if (type === undefined) throw new Error(`a ${leaf.dtype} tensor cannot be fed to a graph`);
-    const name = `feed_${i++}`;
     const node = new api.NodeDef();
-    node.setName(name);
-    node.setOp("Placeholder");
-    (node.getAttrMap() as unknown as Map<string, unknown>).set("dtype", attrValue({ name: "dtype", type: b.TF_ATTR_TYPE, value: type }));
-    graph.addNode(node);
-    nameOf.set(dataId, `${name}:0`);
+    const attrs = node.getAttrMap() as unknown as Map<string, unknown>;
+    attrs.set("dtype", attrValue({ name: "dtype", type: b.TF_ATTR_TYPE, value: type }));
     const variable = w.variableAt.get(dataId);
     const input = w.fed.get(dataId);
     const live = w.liveAt.get(dataId);
+    const constant = !variable && input === undefined && live === undefined;
+    const name = constant && w.constants === "const" ? `const_${leafCount++}` : `feed_${sources.length}`;
+    node.setName(name);
+    nameOf.set(dataId, `${name}:0`);
     if (variable) {
       sources.push(() => variable);
       hash.update(`variable ${variable.name} ${leaf.shape};`);
@@ -248,12 +253,29 @@ function buildGraph(
       sources.push(() => w.feeds.live![live]());
       hash.update(`live ${live} ${leaf.shape};`);
     } else {
-      const c = tf.tensor(leaf.values as number[], leaf.shape, leaf.dtype as "float32");
-      constants.push(c);
-      sources.push(() => c);
       hash.update(`constant ${leaf.dtype} ${leaf.shape} `);
       hash.update(new Uint8Array(Float64Array.from(leaf.values!).buffer));
     }
+    if (constant && w.constants === "const") {
+      // Written into the graph, where TensorFlow's optimizer can fold it.
+      const value = new api.Tensor();
+      value.setDtype(type);
+      value.setTensorShape(shapeProto(leaf.shape));
+      const raw = leaf.dtype === "float32" ? Float32Array.from(leaf.values!) : leaf.dtype === "int32" ? Int32Array.from(leaf.values!) : Uint8Array.from(leaf.values!);
+      value.setTensorContent(new Uint8Array(raw.buffer));
+      const v = new api.AttrValue();
+      v.setTensor(value);
+      attrs.set("value", v);
+      node.setOp("Const");
+    } else {
+      if (constant) {
+        const c = tf.tensor(leaf.values as number[], leaf.shape, leaf.dtype as "float32");
+        constants.push(c);
+        sources.push(() => c);
+      }
+      node.setOp("Placeholder");
+    }
+    graph.addNode(node);
   }
   ops.forEach((op, k) => {
     const node = new api.NodeDef();

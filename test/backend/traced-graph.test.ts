@@ -11,18 +11,18 @@ before(async () => {
 const native = { skip: !canTraceGraphs() && "needs the tensorflow backend" };
 
 /** v ← v·k + x, returns [sum(v)]: a variable update, a fed input and a constant k. */
-function traced(v: tf.Variable, x: tf.Tensor, k: number): { outputs: tf.Tensor[]; graph: TracedGraph } {
+function traced(v: tf.Variable, x: tf.Tensor, k: number, constants: "const" | "fed" = "const"): { outputs: tf.Tensor[]; graph: TracedGraph } {
   const r = traceToGraph(() => {
     v.assign(tf.add(tf.mul(v, k), x));
     return [tf.sum(v)];
-  }, { inputs: [x] });
+  }, { inputs: [x], constants });
   if ("unsupported" in r) throw new Error(r.unsupported);
   return r;
 }
 
-test("a traced computation runs again as a graph: the variable is updated from its current value, the input is fed, outputs come back", native, () => {
+for (const constants of ["const", "fed"] as const) test(`a traced computation runs again as a graph (constants ${constants}): the variable is updated from its current value, the input is fed, outputs come back`, native, () => {
   const v = tf.variable(tf.tensor1d([1, 2, 3]));
-  const { outputs, graph } = traced(v, tf.tensor1d([1, 1, 1]), 2);
+  const { outputs, graph } = traced(v, tf.tensor1d([1, 1, 1]), 2, constants);
   assert.deepEqual(Array.from(v.dataSync()), [3, 5, 7], "the trace itself ran");
   assert.equal(outputs[0].dataSync()[0], 15);
   const tensors = tf.memory().numTensors;
