@@ -38,6 +38,9 @@ export interface BackendBenchResult {
   forward?: ModelForwardResult;
 }
 
+/** Untimed first steps: the optimizer's first step and the two that train() traces into a graph step, then one more. */
+export const TRAIN_WARMUP = 4;
+
 async function main(): Promise<void> {
   const opts = new Command()
     .requiredOption("--backend <name>", "tensorflow | wasm | cpu")
@@ -60,8 +63,8 @@ async function main(): Promise<void> {
     const r = await measureLayerSpeedup(spec, rank, { batchSize: batch, timing: { warmup: 1, runs } });
     pairs?.push({ rank, ms: r.lowRankMs, denseMs: r.originalMs, theory: r.theoreticalSpeedup, measured: r.measuredSpeedup });
   }
-  const train = opts.train ? await benchTrainStep({ model: "reference-cnn", batch: 64, warmup: 5, steps }) : undefined;
-  const trainVgg = opts.train && opts.vgg ? await benchTrainStep({ model: "vgg-small", batch: 64, warmup: 5, steps }) : undefined;
+  const train = opts.train ? await benchTrainStep({ model: "reference-cnn", batch: 64, warmup: TRAIN_WARMUP, steps }) : undefined;
+  const trainVgg = opts.train && opts.vgg ? await benchTrainStep({ model: "vgg-small", batch: 64, warmup: TRAIN_WARMUP, steps }) : undefined;
   const forward = opts.forward ? await benchModelForward({ batch: 128, speedups: [2, 3, 4], roundTo: [8], runs }) : undefined;
   const result: BackendBenchResult = { backend: info.name, version: info.version, threads: info.threads, machine: info.machine, conv, pairs, train, trainVgg, forward };
   process.stdout.write(`${RESULT_MARKER}${JSON.stringify(result)}\n`);

@@ -16,7 +16,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { PAIR_RANKS, RESULT_MARKER, type BackendBenchResult } from "./backend-bench";
+import { PAIR_RANKS, RESULT_MARKER, TRAIN_WARMUP, type BackendBenchResult } from "./backend-bench";
 import { PEERS, peerConv, peerForward, peerTrain, type PeerConvResult, type PeerForwardResult } from "./peers";
 import { formatInferenceComparison, formatPairs, formatReport, formatSvd, formatTrainingComparison, type BenchFailure, type PeerResults, type TrainingRound } from "./report";
 import { benchSvd } from "./svd";
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const loadBefore = load();
   const ticksBefore = cpuTicks();
   console.log(`npm run bench — ${started.toISOString()}; ${machineDescription()}; load average before: ${loadBefore}`);
-  console.log(`Training: batch 64, random data, median of ${steps} steps after 3 warm-up. Inference: batch 128, median of ${runs} runs.\n`);
+  console.log(`Training: batch 64, random data, median of ${steps} steps after ${TRAIN_WARMUP} warm-up. Inference: batch 128, median of ${runs} runs.\n`);
 
   const plans: Plan[] = [
     { backend: "tensorflow", args: ["--vgg", "--forward", "--train-steps", String(steps), "--conv-runs", String(runs)] },

@@ -12,6 +12,7 @@ import { loadavg } from "node:os";
 import { Command } from "commander";
 import { initBackend } from "../src/backend/init";
 import { cpuTicks, stealPercent } from "../src/util/machine";
+import { TRAIN_WARMUP } from "./backend-bench";
 import { benchTrainStep, profileKernels, profileNativeOps, type BenchModel, type OpTime } from "./train-step";
 
 const line = ({ name, ms, calls }: OpTime) => `${name.padEnd(28)} ${ms.toFixed(2).padStart(8)} ms ${calls.toFixed(1).padStart(7)} calls`;
@@ -46,8 +47,8 @@ async function main(): Promise<void> {
     console.log(line({ name: "all ops", ms: ops.nativeMs, calls: ops.rows.reduce((a, r) => a + r.calls, 0) }));
     // Back to back, twice, so a change in the machine's speed shows as disagreement between the pairs.
     for (let pair = 1; pair <= 2; pair++) {
-      const eager = await benchTrainStep({ model, batch, warmup: 5, steps, graphStep: false });
-      const graph = await benchTrainStep({ model, batch, warmup: 5, steps });
+      const eager = await benchTrainStep({ model, batch, warmup: TRAIN_WARMUP, steps, graphStep: false });
+      const graph = await benchTrainStep({ model, batch, warmup: TRAIN_WARMUP, steps });
       console.log(
         `Whole step (median of ${steps}), pair ${pair}: op by op ${eager.stepMs.toFixed(1)} ms; train()'s default, ${graph.stepMode}: ${graph.stepMs.toFixed(1)} ms (${(eager.stepMs / graph.stepMs).toFixed(2)}× faster)`,
       );
