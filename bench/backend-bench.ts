@@ -38,7 +38,7 @@ export interface BackendBenchResult {
   forward?: ModelForwardResult;
 }
 
-/** Untimed first steps: the optimizer's first step and the two that train() traces into a graph step, then one more. */
+/** Steps not timed after the first (the optimizer's): the two train() traces, the graph's first run (TensorFlow optimises the graph then) and one more. */
 export const TRAIN_WARMUP = 4;
 
 async function main(): Promise<void> {
