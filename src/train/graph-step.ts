@@ -18,7 +18,7 @@ export class StepRunner {
   private why: string | undefined;
 
   /**
-   * @param step inside tf.tidy by the caller's choice; returns the scalars to read (e.g. loss, correct count)
+   * @param step one optimizer step (run inside tf.tidy here); returns the scalars to read (e.g. loss, correct count)
    * @param live tensors the step reads that are replaced between steps (e.g. the optimizer's learning rate)
    * @param off why graph steps are not to be used (e.g. an optimizer whose rate is baked into each step), or undefined
    */
