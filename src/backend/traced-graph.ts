@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nativeBackend } from "./native-ops";
 
 interface OpAttr {
   name: string;
@@ -92,10 +93,10 @@ function loadApiPb(): ApiPb | null {
   return apiPb;
 }
 
+/** tfjs-node's backend (nativeBackend) when it also offers what tracing and replaying use. */
 function traceableBackend(): TraceableBackend | undefined {
-  if (tf.getBackend() !== "tensorflow") return undefined;
-  const b = tf.backend() as unknown as Partial<TraceableBackend>;
-  const ok = b.binding && typeof b.binding.loadSavedModel === "function" && typeof b.binding.runSavedModel === "function" && typeof b.getInputTensorIds === "function" && typeof b.createOutputTensor === "function";
+  const b = nativeBackend() as unknown as Partial<TraceableBackend> | undefined;
+  const ok = b?.binding && typeof b.binding.loadSavedModel === "function" && typeof b.binding.runSavedModel === "function" && typeof b.getInputTensorIds === "function" && typeof b.createOutputTensor === "function";
   return ok ? (b as TraceableBackend) : undefined;
 }
 
@@ -239,7 +240,8 @@ function buildGraph(
     const variable = w.variableAt.get(dataId);
     const input = w.fed.get(dataId);
     const live = w.liveAt.get(dataId);
-    const constant = !variable && input === undefined && live === undefined;
+    // Tracing read the values of exactly the leaves that are neither variables, inputs nor live.
+    const constant = leaf.values !== undefined;
     const name = constant && w.constants === "const" ? `const_${leafCount++}` : `feed_${sources.length}`;
     node.setName(name);
     nameOf.set(dataId, `${name}:0`);
