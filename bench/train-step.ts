@@ -9,6 +9,7 @@ import { createSplit } from "../src/data";
 import { referenceCnn, vggSmall } from "../src/models";
 import { train, type StepMode, type TrainOptions } from "../src/train";
 import { median } from "../src/measure/time-it";
+import { interceptNativeOps, nativeBackend } from "../src/backend/native-ops";
 
 export type BenchModel = "vgg-small" | "reference-cnn";
 
@@ -95,8 +96,6 @@ export async function profileKernels(model: BenchModel, batch: number): Promise<
   }
 }
 
-type Execute = (name: string, ...rest: unknown[]) => unknown;
-
 /**
  * Wall time of every TensorFlow op tfjs-node runs during `steps` training steps, by op name, per step
  * (tensorflow backend). Timed where the backend hands an op to TensorFlow, so it also counts what
@@ -104,41 +103,30 @@ type Execute = (name: string, ...rest: unknown[]) => unknown;
  * these calls is JavaScript (TF.js's engine, layers and autodiff) and batch preparation.
  */
 export async function profileNativeOps(model: BenchModel, batch: number, steps: number): Promise<{ stepMs: number; nativeMs: number; rows: OpTime[] }> {
-  const backend = tf.backend() as unknown as Record<string, Execute>;
-  const methods = ["executeSingleOutput", "executeMultipleOutputs"];
-  if (tf.getBackend() !== "tensorflow" || methods.some((m) => typeof backend[m] !== "function")) {
-    throw new Error(`profileNativeOps needs the tensorflow backend (tfjs-node); the active backend is ${tf.getBackend()}. Run with --backend tensorflow.`);
-  }
+  const backend = nativeBackend();
+  if (!backend) throw new Error(`profileNativeOps needs the tensorflow backend (tfjs-node); the active backend is ${tf.getBackend()}. Run with --backend tensorflow.`);
   const { net, options } = setup(model, batch);
   const split = randomSplit(batch * (steps + 3), 5);
   const byName = new Map<string, { ms: number; calls: number }>();
   let counting = false;
-  const own = methods.map((m) => Object.getOwnPropertyDescriptor(backend, m));
-  for (const m of methods) {
-    const original = backend[m];
-    backend[m] = function (this: unknown, name: string, ...rest: unknown[]) {
-      if (!counting) return original.call(this, name, ...rest);
-      const t0 = performance.now();
-      try {
-        return original.call(this, name, ...rest);
-      } finally {
-        const e = byName.get(name) ?? { ms: 0, calls: 0 };
-        e.ms += performance.now() - t0;
-        e.calls++;
-        byName.set(name, e);
-      }
-    };
-  }
+  const restore = interceptNativeOps(backend, (name, _attrs, _inputs, run) => {
+    if (!counting) return run();
+    const t0 = performance.now();
+    try {
+      return run();
+    } finally {
+      const e = byName.get(name) ?? { ms: 0, calls: 0 };
+      e.ms += performance.now() - t0;
+      e.calls++;
+      byName.set(name, e);
+    }
+  });
   const stamps: number[] = [];
   try {
     // Op by op: a graph step hands TensorFlow one call, not its ops.
     await train(net, { train: split }, { ...options, graphStep: false, onStep: () => { stamps.push(performance.now()); counting = stamps.length >= 3 && stamps.length < steps + 3; } });
   } finally {
-    methods.forEach((m, i) => {
-      const saved = own[i];
-      if (saved) Object.defineProperty(backend, m, saved);
-      else delete backend[m];
-    });
+    restore();
     split.dispose();
     net.dispose();
   }

@@ -20,3 +20,30 @@ export function nativeBackend(): NativeBackend | undefined {
 export function float32Attr(b: NativeBackend): { name: string; type: number; value: number } {
   return { name: "T", type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT };
 }
+
+/**
+ * Sees every TensorFlow op tfjs-node's backend runs by name, until the returned function is called:
+ * `hook` gets the op and `run`, which runs it and returns its outputs (one for single-output ops), and
+ * returns what the op returns. Tracing records the calls, the bench times them.
+ */
+export function interceptNativeOps(
+  backend: NativeBackend,
+  hook: (name: string, attrs: unknown[], inputs: tf.Tensor[], run: () => tf.Tensor[]) => tf.Tensor[],
+): () => void {
+  const own = backend as unknown as Record<string, unknown>;
+  const saved = (["executeSingleOutput", "executeMultipleOutputs"] as const).map((m) => [m, Object.getOwnPropertyDescriptor(own, m)] as const);
+  const single = backend.executeSingleOutput;
+  const multiple = backend.executeMultipleOutputs;
+  backend.executeSingleOutput = function (this: NativeBackend, name, attrs, inputs) {
+    return hook(name, attrs, inputs, () => [single.call(this, name, attrs, inputs)])[0];
+  };
+  backend.executeMultipleOutputs = function (this: NativeBackend, name, attrs, inputs, n) {
+    return hook(name, attrs, inputs, () => multiple.call(this, name, attrs, inputs, n));
+  };
+  return () => {
+    for (const [m, descriptor] of saved) {
+      if (descriptor) Object.defineProperty(own, m, descriptor);
+      else delete own[m];
+    }
+  };
+}

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nativeBackend } from "./native-ops";
+import { interceptNativeOps, nativeBackend, type NativeBackend } from "./native-ops";
 
 interface OpAttr {
   name: string;
@@ -141,24 +141,16 @@ export function traceToGraph(fn: () => tf.Tensor[], feeds: TraceFeeds): TraceRes
     for (const o of outputs) produced.add(o.dataId);
     ops.push({ name, attrs, inputs: inputs.map((t) => t?.dataId), outputs: outputs.map((o) => o.dataId) });
   };
-  const single = backend.executeSingleOutput;
-  const multiple = backend.executeMultipleOutputs;
-  backend.executeSingleOutput = function (this: TraceableBackend, name, attrs, inputs) {
-    const out = single.call(this, name, attrs, inputs);
-    record(name, attrs, inputs, [out]);
-    return out;
-  };
-  backend.executeMultipleOutputs = function (this: TraceableBackend, name, attrs, inputs, n) {
-    const outs = multiple.call(this, name, attrs, inputs, n);
-    record(name, attrs, inputs, outs);
+  const restore = interceptNativeOps(backend as unknown as NativeBackend, (name, attrs, inputs, run) => {
+    const outs = run();
+    record(name, attrs as OpAttr[], inputs, outs);
     return outs;
-  };
+  });
   let outputs: tf.Tensor[];
   try {
     outputs = tf.tidy(fn);
   } finally {
-    backend.executeSingleOutput = single;
-    backend.executeMultipleOutputs = multiple;
+    restore();
   }
   if (problem) return { outputs, unsupported: problem };
 
