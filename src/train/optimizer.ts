@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { isRateTensorAdam, RateTensorAdam } from "./adam";
 
 export type OptimizerName = "sgd" | "adam";
 
@@ -14,7 +15,7 @@ export interface OptimizerOptions {
 /** Build a TF.js optimizer; its state round-trips through getWeights/setWeights (checkpoints). */
 export function makeOptimizer(o: OptimizerOptions): tf.Optimizer {
   if (!(o.learningRate > 0)) throw new Error(`learningRate must be > 0, got ${o.learningRate}.`);
-  if (o.optimizer === "adam") return tf.train.adam(o.learningRate);
+  if (o.optimizer === "adam") return new RateTensorAdam(o.learningRate);
   if (o.optimizer === "sgd") {
     const momentum = o.momentum ?? 0.9;
     if (!(momentum >= 0 && momentum < 1)) throw new Error(`momentum must be in [0, 1), got ${momentum}.`);
@@ -26,9 +27,14 @@ export function makeOptimizer(o: OptimizerOptions): tf.Optimizer {
 /**
  * Change the learning rate in place (by class name: tfjs's Optimizer overrides `instanceof` so that
  * every optimizer is an "SGDOptimizer"). SGD/Momentum expose setLearningRate (it also rebuilds their
- * cached scalar); Adam reads its `learningRate` field at every step, so assigning it is enough.
+ * cached scalar), as RateTensorAdam does setRate; TF.js's own Adam reads its `learningRate` field at
+ * every step, so assigning it is enough.
  */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
+  if (isRateTensorAdam(optimizer)) {
+    optimizer.setRate(lr);
+    return;
+  }
   const name = optimizer.getClassName();
   if (name === "SGD" || name === "Momentum") {
     (optimizer as tf.SGDOptimizer).setLearningRate(lr);
@@ -58,9 +64,10 @@ export function disposeOptimizer(optimizer: tf.Optimizer): void {
 
 /**
  * What a traced graph step (train/graph-step.ts) must read afresh on each step: SGD and Momentum keep the
- * rate as the scalar `c`, which setLearningRate replaces.
+ * rate as the scalar `c`, RateTensorAdam as `rate`; setLearningRate replaces them.
  */
 export function liveOptimizerTensors(optimizer: tf.Optimizer): (() => tf.Tensor)[] {
+  if (isRateTensorAdam(optimizer)) return [() => optimizer.rate];
   const name = optimizer.getClassName();
   return name === "SGD" || name === "Momentum" ? [() => (optimizer as unknown as { c: tf.Tensor }).c] : [];
 }
@@ -68,7 +75,7 @@ export function liveOptimizerTensors(optimizer: tf.Optimizer): (() => tf.Tensor)
 /** Why an optimizer's steps must not be replayed as a traced graph, or undefined when they may. */
 export function graphStepObstacle(optimizer: tf.Optimizer): string | undefined {
   const name = optimizer.getClassName();
-  if (name === "SGD" || name === "Momentum") return undefined;
-  // Adam builds its rate from a number inside each step: a graph would keep the traced step's rate.
-  return `the ${name} optimizer builds its learning rate inside each step (graph steps: SGD and momentum only)`;
+  if (name === "SGD" || name === "Momentum" || isRateTensorAdam(optimizer)) return undefined;
+  // TF.js's Adam builds its rate from a number inside each step: a graph would keep the traced step's rate.
+  return `the ${name} optimizer passed in builds its learning rate inside each step (graph steps: SGD, momentum and optimizer: "adam", which holds its rate as a tensor)`;
 }

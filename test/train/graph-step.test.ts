@@ -31,16 +31,17 @@ const options: TrainOptions = {
   progress: "none",
 };
 
-const models = {
-  "vggSmall (BN)": () => net(),
-  "tinyCnn with V/H pairs, BN between": () => tinyCnn({ seed: 5, lowRank: lowRankConvs({ ranks: { conv1: 2, conv2: 3 }, bn: "between" }) }),
+const cases: Record<string, { make: () => tf.LayersModel; options?: Partial<TrainOptions> }> = {
+  "vggSmall (BN), SGD Nesterov": { make: () => net() },
+  "tinyCnn with V/H pairs, BN between": { make: () => tinyCnn({ seed: 5, lowRank: lowRankConvs({ ranks: { conv1: 2, conv2: 3 }, bn: "between" }) }) },
+  "vggSmall (BN), Adam": { make: () => net(), options: { optimizer: "adam", learningRate: 3e-3 } },
 };
 
-for (const [label, make] of Object.entries(models)) test(`${label}: graph steps train exactly as op-by-op steps: same weights, BN statistics and losses (per-step learning rate, short last batch)`, { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
+for (const [label, { make, options: own }] of Object.entries(cases)) test(`${label}: graph steps train exactly as op-by-op steps: same weights, BN statistics and losses (per-step learning rate, short last batch)`, { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
   const runs = [];
   for (const graphStep of [false, true]) {
     const model = make();
-    const r = await train(model, { train: data.train }, { ...options, graphStep });
+    const r = await train(model, { train: data.train }, { ...options, ...own, graphStep });
     runs.push({ r, weights: snapshot(model.getWeights()) });
     model.dispose();
   }
@@ -63,10 +64,12 @@ test("graph steps leak no tensors and free their graphs", { skip: !canTraceGraph
   model.dispose();
 });
 
-test("op by op, with the reason, where a graph would replay what must change: Adam's rate; a dropout mask made in JavaScript", { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
+test("op by op, with the reason, where a graph would replay what must change: the rate of a TF.js Adam passed in; a dropout mask made in JavaScript", { skip: !canTraceGraphs() && "needs the tensorflow backend" }, async () => {
   const adam = net();
-  const a = await train(adam, { train: data.train }, { ...options, epochs: 1, warmupEpochs: 0, optimizer: "adam", learningRate: 1e-3 });
-  assert.deepEqual(a.stepMode, { mode: "eager", reason: "the Adam optimizer builds its learning rate inside each step (graph steps: SGD and momentum only)" });
+  const optimizer = tf.train.adam(1e-3);
+  const a = await train(adam, { train: data.train }, { ...options, epochs: 1, warmupEpochs: 0, optimizer });
+  assert.deepEqual(a.stepMode, { mode: "eager", reason: 'the Adam optimizer passed in builds its learning rate inside each step (graph steps: SGD, momentum and optimizer: "adam", which holds its rate as a tensor)' });
+  optimizer.dispose();
   adam.dispose();
 
   const dropped = net(0.5);
