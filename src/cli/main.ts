@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name("npm start --")
     .description("Train a CIFAR-10 baseline, decompose its convolutions (Tai et al. 2016, Theorem 1), fine-tune, train the low-rank twin from scratch, sweep ranks, and write results/<run-id>/ with CSVs, figures and index.html.")
-    .addOption(new Option("--profile <name>", "quick (minutes) or full (the real experiment, about 20 minutes on 2 cores); default LOWRANK_PROFILE or quick").choices([...PROFILE_NAMES]))
+    .addOption(new Option("--profile <name>", "quick (minutes) or full (the real experiment, about 40 minutes on 2 cores); default LOWRANK_PROFILE or quick").choices([...PROFILE_NAMES]))
     .addOption(new Option("--model <name>", "network to train").choices([...MODEL_NAMES]).default("vgg-small"))
     .option("--speedup <x>", "theoretical conv speed-up per layer for the decomposed and from-scratch nets", positiveNumber, 2)
     .option("--rank <K>", "use this rank in every eligible layer instead of --speedup", positiveInt)
