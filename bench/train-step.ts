@@ -32,7 +32,8 @@ function setup(model: BenchModel, batchSize: number): { net: tf.LayersModel; opt
   return { net: referenceCnn(), options: { ...common, optimizer: "adam", learningRate: 1e-3 } };
 }
 
-function randomSplit(n: number, seed: number) {
+/** Random CIFAR-shaped images and labels (a fixed LCG: the same data every run). */
+export function randomSplit(n: number, seed: number) {
   let s = seed >>> 0;
   const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
   const pixels = Uint8Array.from({ length: n * 3072 }, next);
