@@ -25,18 +25,19 @@ export class RateTensorAdam extends tf.AdamOptimizer {
 
   constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
     super(learningRate, beta1, beta2, epsilon);
-    this.negativeRate = tf.scalar(-learningRate);
+    // Kept: an optimizer made inside a tf.tidy outlives it (as TF.js's SGD keeps its rate scalar).
+    this.negativeRate = tf.keep(tf.scalar(-learningRate));
   }
 
-  /** The scalar −rate the update multiplies by; replaced (the old one disposed) by setRate. */
-  get rate(): tf.Scalar {
+  /** The scalar −rate the update multiplies by (what graph steps are fed); replaced, the old one disposed, by setRate. */
+  get negatedRate(): tf.Scalar {
     return this.negativeRate;
   }
 
   setRate(learningRate: number): void {
     this.learningRate = learningRate;
     this.negativeRate.dispose();
-    this.negativeRate = tf.scalar(-learningRate);
+    this.negativeRate = tf.keep(tf.scalar(-learningRate));
   }
 
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer["applyGradients"]>[0]): void {

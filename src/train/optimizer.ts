@@ -64,10 +64,10 @@ export function disposeOptimizer(optimizer: tf.Optimizer): void {
 
 /**
  * What a traced graph step (train/graph-step.ts) must read afresh on each step: SGD and Momentum keep the
- * rate as the scalar `c`, RateTensorAdam as `rate`; setLearningRate replaces them.
+ * rate as the scalar `c`, RateTensorAdam as `negatedRate`; setLearningRate replaces them.
  */
 export function liveOptimizerTensors(optimizer: tf.Optimizer): (() => tf.Tensor)[] {
-  if (isRateTensorAdam(optimizer)) return [() => optimizer.rate];
+  if (isRateTensorAdam(optimizer)) return [() => optimizer.negatedRate];
   const name = optimizer.getClassName();
   return name === "SGD" || name === "Momentum" ? [() => (optimizer as unknown as { c: tf.Tensor }).c] : [];
 }

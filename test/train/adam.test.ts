@@ -39,10 +39,12 @@ test("optimizer: 'adam' is a RateTensorAdam: its rate is one scalar, replaced by
   const others = [tf.train.adam(0.01), tf.train.sgd(0.01)];
   assert.ok(others.every((o) => !isRateTensorAdam(o)));
   others.forEach((o) => o.dispose());
-  const first = adam.rate;
+  const first = adam.negatedRate;
   setLearningRate(adam, 0.002);
   assert.ok(first.isDisposed);
-  assert.ok(Math.abs(adam.rate.dataSync()[0] + 0.002) < 1e-9);
+  assert.ok(Math.abs(adam.negatedRate.dataSync()[0] + 0.002) < 1e-9);
+  tf.tidy(() => setLearningRate(adam, 0.003));
+  assert.ok(!adam.negatedRate.isDisposed, "a rate set inside tf.tidy outlives it");
   adam.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
