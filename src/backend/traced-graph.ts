@@ -29,15 +29,14 @@ interface TracedOp {
   outputs: object[];
 }
 
-/** tfjs-node's backend, as far as tracing and replaying use it. */
-interface TraceableBackend {
-  binding: Record<string, number> & {
-    loadSavedModel(dir: string, tags: string): number;
-    runSavedModel(id: number, inputIds: number[], inputNames: string, outputNames: string): unknown[];
-    deleteSavedModel(id: number): void;
-  };
-  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.Tensor[]): tf.Tensor;
-  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], n: number): tf.Tensor[];
+/** tfjs-node's backend (NativeBackend) with what tracing and replaying also use. */
+interface TraceableBackend extends NativeBackend {
+  binding: NativeBackend["binding"] &
+    Record<string, number> & {
+      loadSavedModel(dir: string, tags: string): number;
+      runSavedModel(id: number, inputIds: number[], inputNames: string, outputNames: string): unknown[];
+      deleteSavedModel(id: number): void;
+    };
   getInputTensorIds(inputs: tf.Tensor[]): number[];
   createOutputTensor(metadata: unknown): tf.Tensor;
   readSync(dataId: object): ArrayLike<number>;
@@ -141,7 +140,7 @@ export function traceToGraph(fn: () => tf.Tensor[], feeds: TraceFeeds): TraceRes
     for (const o of outputs) produced.add(o.dataId);
     ops.push({ name, attrs, inputs: inputs.map((t) => t?.dataId), outputs: outputs.map((o) => o.dataId) });
   };
-  const restore = interceptNativeOps(backend as unknown as NativeBackend, (name, attrs, inputs, run) => {
+  const restore = interceptNativeOps(backend, (name, attrs, inputs, run) => {
     const outs = run();
     record(name, attrs as OpAttr[], inputs, outs);
     return outs;
