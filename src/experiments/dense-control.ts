@@ -17,13 +17,13 @@ export async function denseControl(
   data: { train: Cifar10Split; test: Cifar10Split },
   settings: ProfileSettings,
   budget: { epochs: number; learningRate: number; checkpointDir?: string },
-): Promise<{ accuracy: number; history: TrainHistoryRow[] }> {
+): Promise<{ accuracy: number; history: TrainHistoryRow[]; fromCheckpoint: boolean }> {
   const { epochs, learningRate, checkpointDir } = budget;
   const dense = rebuildFromConfig(baseline, baseline.getConfig(), () => false);
   try {
     const { training } = fineTuneOptions(settings, { training: { learningRate, ...(checkpointDir ? { checkpointDir, resume: true } : {}), label: `dense control, ${epochs} epoch(s) at ${learningRate}` } });
     const r = await train(dense, data, { ...training, epochs, learningRate });
-    return { accuracy: evaluate(dense, data.test).accuracy, history: r.history };
+    return { accuracy: evaluate(dense, data.test).accuracy, history: r.history, fromCheckpoint: r.stopReason === "already-complete" };
   } finally {
     dense.dispose();
   }

@@ -37,7 +37,8 @@ export interface FineTuneBudgetOptions {
   /** Also train the dense baseline on with each budget (a `control` row after each run at the first target). Default true. */
   control?: boolean;
   checkpointsRoot?: string;
-  onRow?: (row: BudgetRow) => void;
+  /** Called with each row as it is made; `fromCheckpoint`: its training was finished in its checkpoint, none was done now. */
+  onRow?: (row: BudgetRow, fromCheckpoint: boolean) => void;
 }
 
 /** The control row (the dense baseline trained on) of a run's budget, if there is one. */
@@ -90,7 +91,7 @@ export async function fineTuneBudgets(
       const accuracyAfter = evaluate(ft.model, data.test).accuracy;
       const row = { target, epochs: e, learningRate: lr, accuracyBefore: ft.stages[0]?.accuracyBefore ?? NaN, accuracyAfter, drop: baselineAccuracy - accuracyAfter, convSpeedup: convStackSpeedup(ft.layers), trainSeconds: trainSeconds(ft.history) };
       rows.push(row);
-      options.onRow?.(row);
+      options.onRow?.(row, ft.stages.every((s) => s.fromCheckpoint));
       return row;
     } finally {
       ft.model.dispose();
@@ -101,7 +102,7 @@ export async function fineTuneBudgets(
     const c = await denseControl(baseline, data, settings, { epochs: e, learningRate: lr, checkpointDir: dir });
     const row: BudgetRow = { control: true, target: 1, epochs: e, learningRate: lr, accuracyBefore: baselineAccuracy, accuracyAfter: c.accuracy, drop: baselineAccuracy - c.accuracy, convSpeedup: 1, trainSeconds: trainSeconds(c.history) };
     rows.push(row);
-    options.onRow?.(row);
+    options.onRow?.(row, c.fromCheckpoint);
   };
   const [first, ...others] = targets;
   for (const e of epochs) {

@@ -31,7 +31,7 @@ export interface PartContext {
   /** The same source with another number of training images (the caller disposes it). */
   loadData(trainLimit: number | undefined): Promise<Cifar10>;
   checkpointsRoot: string;
-  /** Report one finished unit of work (e.g. a network), for progress and time left; `reused`: taken from earlierRows, no time spent. */
+  /** Report one finished unit of work (e.g. a network), for progress and time left; `reused`: taken from earlierRows or a finished checkpoint, no training time spent (left out of the time-left estimate). */
   unitDone(label: string, reused?: boolean): void;
   /** Rows an unfinished run of this part recorded with the same settings (PartSummary.partial): reuse them, do not redo their work. */
   earlierRows: readonly object[];
@@ -51,6 +51,8 @@ export interface ReproductionPart {
   unread?: readonly (keyof ProfileSettings)[];
   run(ctx: PartContext): Promise<{ rows: object[]; verdict: string[] }>;
 }
+
+const FROM_CHECKPOINT = ", trained earlier (its checkpoint)";
 
 /** Every part of the reproduction, in the order `npm run reproduce` runs them. */
 export const PARTS: readonly ReproductionPart[] = [
@@ -127,10 +129,11 @@ export const PARTS: readonly ReproductionPart[] = [
       const { settings, checkpointsRoot } = budgetBaseline(ctx.settings, ctx.checkpointsRoot);
       const base = await baselineFor(settings, ctx.data, { checkpointsRoot });
       try {
-        ctx.unitDone(`vgg-small baseline (${settings.epochs} epochs) ${(100 * base.accuracy).toFixed(2)} %`);
+        ctx.unitDone(`vgg-small baseline (${settings.epochs} epochs) ${(100 * base.accuracy).toFixed(2)} %${base.loaded ? FROM_CHECKPOINT : ""}`, base.loaded);
         const rows = await fineTuneBudgets(base.model, base.accuracy, ctx.data, settings, {
           checkpointsRoot,
-          onRow: (r) => ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}: ${(100 * r.accuracyAfter).toFixed(2)} %`),
+          onRow: (r, fromCheckpoint) =>
+            ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}: ${(100 * r.accuracyAfter).toFixed(2)} %${fromCheckpoint ? FROM_CHECKPOINT : ""}`, fromCheckpoint),
         });
         return { rows, verdict: budgetVerdict(rows, { accuracy: base.accuracy, epochs: settings.epochs }) };
       } finally {

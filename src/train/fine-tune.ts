@@ -42,6 +42,8 @@ export interface FineTuneStage {
   accuracyAfter?: number;
   /** History rows of this stage (epochs numbered continuously across stages). */
   history: TrainHistoryRow[];
+  /** Its training was finished in the checkpoint it resumed from: no epoch was trained now. */
+  fromCheckpoint?: boolean;
 }
 
 export interface FineTuneResult {
@@ -81,6 +83,7 @@ async function stage(
       label: layers.length === 1 ? [t.label, layers[0]].filter(Boolean).join(" · ") : t.label ?? "fine-tune",
     });
     result.history = r.history.map((row) => ({ ...row, epoch: row.epoch + offset }));
+    if (r.stopReason === "already-complete") result.fromCheckpoint = true;
   }
   const last = result.history[result.history.length - 1];
   result.accuracyAfter = last?.testAccuracy ?? result.accuracyBefore;

@@ -1,5 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { Cifar10 } from "../../src/data";
 import { tinyCnn } from "../../src/models";
@@ -39,6 +42,23 @@ test("all-at-once: a decomposition at low rank loses accuracy and fine-tuning wi
   assert.equal(r.model.getLayer("conv2").getClassName(), "LowRankConv2D");
   assert.deepEqual(predictions(base), untouched, "the input model is not modified");
   r.model.dispose();
+});
+
+test("a fine-tune resumed from a finished checkpoint trains nothing and says so (fromCheckpoint)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fine-tune-ckpt-"));
+  try {
+    const run = () => fineTune(base, data, { plan: { ranks: { conv1: 2, conv2: 2 } }, epochs: 1, training: { batchSize: 32, progress: "none", checkpointDir: dir, resume: true } });
+    const first = await run();
+    assert.equal(first.stages[0].fromCheckpoint, undefined, "the first run trains");
+    const again = await run();
+    assert.equal(again.stages[0].fromCheckpoint, true);
+    assert.deepEqual(again.history, first.history, "the finished run's history comes back from its checkpoint");
+    assert.equal(again.stages[0].accuracyAfter, first.stages[0].accuracyAfter);
+    first.model.dispose();
+    again.model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("layer-by-layer: one stage per layer, epochs numbered across stages, nothing leaked", async () => {
