@@ -19,7 +19,9 @@ import { prepareCheckpointsDir } from "../experiments/run-folders";
 import { dataOptions, profileSettings, type ProfileName, type ProfileSettings } from "../profiles";
 
 export type { PartSummary } from "../report/reproduction-results";
-import { partFigures, writeReproductionResults, type PartSummary } from "../report/reproduction-results";
+import { combineTrainingSteps, partFigures, writeReproductionResults, type PartSummary, type TrainingSteps } from "../report/reproduction-results";
+import { canTraceGraphs } from "../backend/traced-graph";
+import { graphStepsTurnedOff } from "../train/train";
 import { writeFigures } from "../plot/write-figures";
 import { writeFileAtomic } from "../util/atomic-write";
 import { lockFolder } from "../util/folder-lock";
@@ -276,6 +278,8 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
             say(`${part.name} ${done}/${total} · ${label} · ${minutes(elapsed)} elapsed${left}`);
           };
           // One summary shape for the partial and the final file; time and sittings add up over resumed runs.
+          const stepsNow: TrainingSteps = graphStepsTurnedOff() || !canTraceGraphs() ? "op by op" : "graph";
+          const trainingSteps = resumed ? combineTrainingSteps(resumed.trainingSteps, stepsNow) : stepsNow;
           const summaryOf = (rows: object[], verdict: string[], partial: boolean): PartSummary => {
             const finished = new Date();
             const machine = backend.machine;
@@ -286,6 +290,7 @@ export async function reproduce(o: ReproduceOptions): Promise<PartSummary[]> {
               started: resumed?.started ?? started.toISOString(),
               finished: finished.toISOString(),
               seconds: (resumed?.seconds ?? 0) + (finished.getTime() - started.getTime()) / 1000,
+              ...(trainingSteps ? { trainingSteps } : {}),
               ...(resumed ? { sittings: (resumed.sittings ?? 1) + 1 } : {}),
               backend: `${backend.name} (${backend.version})`,
               threads: backend.threads,

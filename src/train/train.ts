@@ -30,10 +30,15 @@ export interface TrainResult {
   stepMode?: StepMode;
 }
 
+/** Why the environment keeps every run that does not set `graphStep` op by op, or undefined. */
+export function graphStepsTurnedOff(): string | undefined {
+  return process.env.LOWRANK_GRAPH_STEP === "off" ? "turned off (LOWRANK_GRAPH_STEP=off)" : undefined;
+}
+
 /** Why this run's steps stay op by op whatever the backend, or undefined. */
 function graphStepOff(o: TrainOptions, optimizer: tf.Optimizer): string | undefined {
   if (o.graphStep === false) return "turned off (graphStep: false)";
-  if (o.graphStep === undefined && process.env.LOWRANK_GRAPH_STEP === "off") return "turned off (LOWRANK_GRAPH_STEP=off)";
+  if (o.graphStep === undefined && graphStepsTurnedOff()) return graphStepsTurnedOff();
   return graphStepObstacle(optimizer);
 }
 

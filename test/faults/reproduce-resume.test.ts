@@ -61,10 +61,14 @@ test("npm run reproduce, tiny: killed part-way, resumed (finished parts, finishe
     assert.match(md, /<!-- reproduction:quick:begin/);
     assert.match(md, /\| resnet \| 2× decomposed \+ fine-tuned \|/);
     assert.match(md, /In all: \d+ confirmed/);
-    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string; convMacs: number; epochs: number }[]; verdict: string[]; partial?: boolean; sittings?: number };
+    const scratch = JSON.parse(readFileSync(join(out, "quick", "from-scratch.json"), "utf8")) as { rows: { model: string; arm: string; convMacs: number; epochs: number }[]; verdict: string[]; partial?: boolean; sittings?: number; trainingSteps?: string };
     assert.equal(scratch.rows.length, 2 * SCRATCH_ARMS.length, "two models × every arm × one seed");
     assert.equal(scratch.partial, undefined);
     assert.equal(scratch.sittings, 2);
+    assert.ok(scratch.trainingSteps === "graph" || scratch.trainingSteps === "op by op", `both sittings ran alike: ${scratch.trainingSteps}`);
+    assert.match(md, /### Time, part by part\n\n\| part \| finished \| wall time \| sittings \|[^\n]*\n[^\n]*\n\| closed-form \|/);
+    assert.match(md, /\| from-scratch \| [\d-]+ \| [\d.]+ (min|h) \| 2 \| [\d.]+ (min|h) \| (graph|op by op) \|/);
+    assert.match(md, /\| all parts \|  \| \*\*[\d.]+ (min|h)\*\* \|/);
     assert.deepEqual(scratch.rows.slice(0, 3), partial.rows, "the kept rows are the recorded ones");
     for (const model of ["vgg-small", "tai-cnn"]) {
       const low = scratch.rows.filter((r) => r.model === model && r.arm !== "dense");

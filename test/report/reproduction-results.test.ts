@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { profileSettings } from "../../src/profiles";
-import { beginMarker, endMarker, paperVsOurs, partMarkdown, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
+import { beginMarker, combineTrainingSteps, endMarker, paperVsOurs, partMarkdown, timeTable, writeReproductionResults, type PartSummary } from "../../src/report/reproduction-results";
 import { PARTS, describePartState, partIsCurrent, partState, reproduce, summaryIsCurrent } from "../../src/pipeline/reproduce";
 import { tempDir } from "../train/fixtures";
 
@@ -77,14 +77,14 @@ test("writeReproductionResults: appends once, then replaces only its own profile
   const file = join(dir, "RESULTS.md");
   try {
     writeFileSync(file, "# Measured results\n\nbefore\n");
-    writeReproductionResults(file, "full", [summary("other", [{ a: 1 }])]);
+    writeReproductionResults(file, "full", [summary("other", [{ a: "first" }])]);
     writeReproductionResults(file, "quick", []);
-    writeReproductionResults(file, "full", [summary("other", [{ a: 2 }])]);
+    writeReproductionResults(file, "full", [summary("other", [{ a: "second" }])]);
     const text = readFileSync(file, "utf8");
     assert.ok(text.startsWith("# Measured results\n\nbefore\n"));
     assert.equal(text.split(beginMarker("full")).length, 2);
-    assert.match(text, /\| 2 \|/);
-    assert.doesNotMatch(text, /\| 1 \|/);
+    assert.match(text, /\| second \|/);
+    assert.doesNotMatch(text, /\| first \|/);
     assert.match(text, /No part has run yet/);
     writeFileSync(file, text.replace(endMarker("full"), ""));
     assert.throws(() => writeReproductionResults(file, "full", []), /not its end marker/);
@@ -105,6 +105,26 @@ test("paperVsOurs: one row per claim with the paper's figure, ours from the summ
   assert.match(lines[2], /^\| 1 · closed form vs iterative \| .* \| iterative error ≥ closed form's in 2 of 2 \(layer, rank\) pairs; 0\.02 s against 3\.0 s \| confirmed \|$/);
   assert.match(lines[3], /^\| 2 · low-rank from scratch \| .*91\.31 %.* \| not run yet \(`npm run reproduce -- --only from-scratch`\) \| — \|$/);
   assert.match(lines[4], /^\| 3 · across architectures \| .*90\.60 → 90\.31 %.* \| at 2× per conv: nin -0\.20 pts at 1\.30×; resnet -3\.00 pts at 0\.80× \| partly \(1 of 2 at 2×\) \|$/);
+});
+
+test("timeTable: each part's wall time, sittings, its runs' recorded training and steps, and the total", () => {
+  const fine = { ...summary("fine-tune", [{ trainSeconds: 1800 }, { trainSeconds: 3600 }]), seconds: 1200, trainingSteps: "graph" as const };
+  const scratch = { ...summary("from-scratch", [{ trainSeconds: 600 }]), seconds: 7200, sittings: 3 };
+  const closed = { ...summary("closed-form", [{ taiSeconds: 1 }]), seconds: 90 };
+  const lines = timeTable([closed, scratch, fine]).split("\n");
+  assert.equal(lines[0], "| part | finished | wall time | sittings | its runs' training | steps in its sittings | machine |");
+  assert.equal(lines[2], "| closed-form | 2026-12-02 | 1.5 min | 1 | — | not recorded | AMD EPYC ×2 |");
+  assert.equal(lines[3], "| from-scratch | 2026-12-02 | 2.0 h | 3 | 10.0 min | not recorded | AMD EPYC ×2 |");
+  // Run again on finished checkpoints: less wall time than its runs' recorded training.
+  assert.equal(lines[4], "| fine-tune | 2026-12-02 | 20.0 min | 1 | 1.5 h | graph | AMD EPYC ×2 |");
+  assert.equal(lines[5], "| all parts |  | **2.4 h** |  | 1.7 h |  |  |");
+});
+
+test("combineTrainingSteps: a resumed part keeps one kind of step only if every sitting had it", () => {
+  assert.equal(combineTrainingSteps("graph", "graph"), "graph");
+  assert.equal(combineTrainingSteps("op by op", "graph"), "graph and op by op");
+  assert.equal(combineTrainingSteps("graph and op by op", "graph"), "graph and op by op");
+  assert.equal(combineTrainingSteps(undefined, "graph"), undefined, "earlier sittings that recorded nothing leave it unknown");
 });
 
 test("summaryIsCurrent: the settings a summary recorded must agree; settings added since do not matter", () => {
