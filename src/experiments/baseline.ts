@@ -17,7 +17,7 @@ export interface CheckpointPaths {
   /** All-at-once fine-tune of the baseline decomposed at `speedup`. */
   fineTune(speedup: number): string;
   /** The baseline decomposed at `target` and fine-tuned with a budget (experiments/fine-tune-budget.ts). */
-  budget(target: number, epochs: number, learningRate: number): string;
+  budget(target: number, epochs: number, learningRate: number, ranks?: "joint"): string;
   /** The dense baseline trained on with a fine-tune budget (experiments/dense-control.ts). */
   denseControl(epochs: number, learningRate: number): string;
   /** The low-rank network trained from scratch at a speed-up target (ranks maybe rounded) or one rank everywhere. */
@@ -31,7 +31,7 @@ export function checkpointPaths(settings: Pick<ProfileSettings, "profile">, mode
     training: join(dir, "training"),
     final: join(dir, "final"),
     fineTune: (speedup) => join(dir, `fine-tune-${speedup}x`),
-    budget: (target, epochs, learningRate) => join(dir, `budget-${target}x-e${epochs}-lr${learningRate}`),
+    budget: (target, epochs, learningRate, ranks) => join(dir, `budget-${target}x${ranks ? `-${ranks}` : ""}-e${epochs}-lr${learningRate}`),
     denseControl: (epochs, learningRate) => join(dir, `budget-dense-e${epochs}-lr${learningRate}`),
     fromScratch: (target) => join(dir, `from-scratch-${"rank" in target ? `rank${target.rank}` : `${target.speedup}x`}${target.roundTo && target.roundTo > 1 ? `-k${target.roundTo}` : ""}${target.method && target.method !== "tai" ? `-${target.method}` : ""}`),
   };

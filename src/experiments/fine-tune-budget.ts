@@ -1,7 +1,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import type { Cifar10Split } from "../data";
-import { fineTuneOptions, type ProfileSettings } from "../profiles";
+import { fineTuneOptions, RANK_ALLOCATIONS, type FineTuneBudgetRun, type ProfileSettings, type RankAllocation } from "../profiles";
+import type { RankRule } from "../lowrank";
 import { evaluate } from "../train/evaluate";
 import { fineTune } from "../train/fine-tune";
 import type { ModelName } from "../models";
@@ -12,15 +13,18 @@ import { convStackSpeedup } from "./rank-sweep";
 import { trainSeconds } from "./summary";
 
 /**
- * One decompose + fine-tune run: a speed-up target and a fine-tune budget (epochs, peak learning rate);
- * or, with `control`, the dense baseline trained on with that budget (target 1): a baseline that has not
- * converged gains from those epochs too, and the loss against it is the decomposition's own (lossOf).
+ * One decompose + fine-tune run: a speed-up target and a fine-tune budget (epochs, peak learning rate,
+ * rank allocation); or, with `control`, the dense baseline trained on with that budget (target 1): a
+ * baseline that has not converged gains from those epochs too, and the loss against it is the
+ * decomposition's own (lossOf).
  */
 export interface BudgetRow {
   control?: true;
   target: number;
   epochs: number;
   learningRate: number;
+  /** How the ranks were picked; absent: "per-layer" (and on controls). */
+  ranks?: RankAllocation;
   accuracyBefore: number;
   accuracyAfter: number;
   /** Baseline accuracy − accuracy after the fine-tune (positive: a loss). */
@@ -52,21 +56,41 @@ export function lossOf(row: BudgetRow, rows: readonly BudgetRow[]): number {
   return c ? c.accuracyAfter - row.accuracyAfter : row.drop;
 }
 
+/** The rank rule of a budget run at `target`. */
+export function budgetRankRule(ranks: RankAllocation | undefined, target: number): RankRule {
+  return ranks === "joint" ? { budget: target } : { speedup: target };
+}
+
+/** ", ranks allocated jointly" for a joint run, else nothing (per layer is the default every other part uses). */
+export const ranksWords = (r: Pick<BudgetRow, "ranks">): string => (r.ranks === "joint" ? ", ranks allocated jointly" : "");
+
 /**
- * The cheapest budget (fewest epochs, then lowest rate) whose loss (lossOf) is under `tolerance`, else the
- * one with the smallest loss. `rows` may hold other targets and controls: only `target`'s runs are chosen from.
+ * The cheapest budget (fewest epochs, then lowest rate, then per-layer ranks) whose loss (lossOf) is under
+ * `tolerance`, else the one with the smallest loss. `rows` may hold other targets and controls: only
+ * `target`'s runs are chosen from.
  */
 export function chosenBudget(rows: readonly BudgetRow[], tolerance: number, target = rows.find((r) => !r.control)?.target): BudgetRow | undefined {
   const runs = rows.filter((r) => !r.control && r.target === target);
-  const under = runs.filter((r) => lossOf(r, rows) < tolerance).sort((a, b) => a.epochs - b.epochs || a.learningRate - b.learningRate);
+  const joint = (r: BudgetRow) => (r.ranks === "joint" ? 1 : 0);
+  const under = runs.filter((r) => lossOf(r, rows) < tolerance).sort((a, b) => a.epochs - b.epochs || a.learningRate - b.learningRate || joint(a) - joint(b));
   return under[0] ?? [...runs].sort((a, b) => lossOf(a, rows) - lossOf(b, rows))[0];
+}
+
+/** Why settings.fineTuneBudget cannot run, or undefined. */
+export function fineTuneBudgetProblem(budget: ProfileSettings["fineTuneBudget"]): string | undefined {
+  const { targets, runs } = budget;
+  if (!targets?.length || !targets.every((t) => t >= 1)) return `needs at least one speed-up target, each ≥ 1 (got [${targets?.join(", ") ?? ""}])`;
+  if (!runs?.length) return "needs at least one run, e.g. runs: [{ epochs: 3, learningRate: 0.01 }]";
+  const bad = runs.find((r) => !(Number.isInteger(r.epochs) && r.epochs >= 1) || !(r.learningRate > 0) || (r.ranks !== undefined && !RANK_ALLOCATIONS.includes(r.ranks)));
+  if (bad) return `has a run that cannot be trained: ${JSON.stringify(bad)} (epochs: an integer ≥ 1; learningRate > 0; ranks: ${RANK_ALLOCATIONS.join(" or ")})`;
+  return undefined;
 }
 
 /**
  * How much fine-tuning decompose + fine-tune needs (issue 12): the baseline decomposed at the first target
- * and fine-tuned with every budget of settings.fineTuneBudget (epochs × peak rates), each beside its dense
- * control, then the other targets with the budget chosen there (chosenBudget). Each run checkpoints beside
- * the baseline's and resumes.
+ * and fine-tuned with every run of settings.fineTuneBudget (epochs, peak rate, rank allocation), each
+ * beside its dense control (one per epochs and rate), then the other targets with the budget chosen there
+ * (chosenBudget). Each run checkpoints beside the baseline's and resumes.
  */
 export async function fineTuneBudgets(
   baseline: tf.LayersModel,
@@ -75,21 +99,25 @@ export async function fineTuneBudgets(
   settings: ProfileSettings,
   options: FineTuneBudgetOptions = {},
 ): Promise<BudgetRow[]> {
-  const { targets, epochs, learningRates } = settings.fineTuneBudget;
-  if (!targets.length || !epochs.length || !learningRates.length) throw new Error("settings.fineTuneBudget needs at least one target, one epoch count and one learning rate.");
+  const problem = fineTuneBudgetProblem(settings.fineTuneBudget);
+  if (problem) throw new Error(`settings.fineTuneBudget ${problem}.`);
+  const { targets, runs } = settings.fineTuneBudget;
   const tolerance = options.tolerance ?? ACCURACY_TOLERANCE;
   const rows: BudgetRow[] = [];
   const paths = checkpointPaths(settings, options.model ?? "vgg-small", options.checkpointsRoot);
-  const run = async (target: number, e: number, lr: number): Promise<BudgetRow> => {
-    const dir = paths.budget(target, e, lr);
+  const run = async (target: number, b: FineTuneBudgetRun): Promise<BudgetRow> => {
+    const { epochs: e, learningRate: lr } = b;
+    const joint = b.ranks === "joint";
+    const dir = paths.budget(target, e, lr, joint ? "joint" : undefined);
+    const label = `${target}× fine-tune ${e} epoch(s) at ${lr}${ranksWords(b)}`;
     const ft = await fineTune(
       baseline,
       data,
-      fineTuneOptions(settings, { plan: { speedup: target }, schedule: "all-at-once", epochs: e, training: { learningRate: lr, checkpointDir: dir, resume: true, label: `${target}× fine-tune ${e} epoch(s) at ${lr}` } }),
+      fineTuneOptions(settings, { plan: budgetRankRule(b.ranks, target), schedule: "all-at-once", epochs: e, training: { learningRate: lr, checkpointDir: dir, resume: true, label } }),
     );
     try {
       const accuracyAfter = evaluate(ft.model, data.test).accuracy;
-      const row = { target, epochs: e, learningRate: lr, accuracyBefore: ft.stages[0]?.accuracyBefore ?? NaN, accuracyAfter, drop: baselineAccuracy - accuracyAfter, convSpeedup: convStackSpeedup(ft.layers), trainSeconds: trainSeconds(ft.history) };
+      const row: BudgetRow = { target, epochs: e, learningRate: lr, ...(joint ? { ranks: "joint" as const } : {}), accuracyBefore: ft.stages[0]?.accuracyBefore ?? NaN, accuracyAfter, drop: baselineAccuracy - accuracyAfter, convSpeedup: convStackSpeedup(ft.layers), trainSeconds: trainSeconds(ft.history) };
       rows.push(row);
       options.onRow?.(row, ft.stages.every((s) => s.fromCheckpoint));
       return row;
@@ -105,14 +133,13 @@ export async function fineTuneBudgets(
     options.onRow?.(row, c.fromCheckpoint);
   };
   const [first, ...others] = targets;
-  for (const e of epochs) {
-    for (const lr of learningRates) {
-      await run(first, e, lr);
-      if (options.control ?? true) await control(e, lr);
-    }
+  for (const b of runs) {
+    await run(first, b);
+    const controlled = rows.some((r) => r.control && r.epochs === b.epochs && r.learningRate === b.learningRate);
+    if ((options.control ?? true) && !controlled) await control(b.epochs, b.learningRate);
   }
   const chosen = chosenBudget(rows, tolerance, first)!;
-  for (const t of others) await run(t, chosen.epochs, chosen.learningRate);
+  for (const t of others) await run(t, chosen);
   return rows;
 }
 
@@ -143,8 +170,8 @@ export function budgetVerdict(rows: readonly BudgetRow[], baseline: { accuracy: 
   const reference = control ? `the dense baseline trained on with the same budget (${pct(control.accuracyAfter)}; baseline ${pct(baselineAccuracy)}${trained})` : `the baseline (${pct(baselineAccuracy)}${trained})`;
   const lines = [
     loss < tolerance
-      ? `At ${first}×, ${chosen.epochs} epoch(s) at peak rate ${chosen.learningRate} reach ${pct(chosen.accuracyAfter)}, ${below(loss)} ${reference} — under ${pts(tolerance)}: the paper's standard is **met**.`
-      : `At ${first}×, no budget tried comes within ${pts(tolerance)} of ${control ? "its dense control" : "the baseline"}; the closest, ${chosen.epochs} epoch(s) at ${chosen.learningRate}, reaches ${pct(chosen.accuracyAfter)}, ${below(loss)} ${reference} — the paper's standard is **not met** at these budgets.`,
+      ? `At ${first}×, ${chosen.epochs} epoch(s) at peak rate ${chosen.learningRate}${ranksWords(chosen)} reach ${pct(chosen.accuracyAfter)}, ${below(loss)} ${reference} — under ${pts(tolerance)}: the paper's standard is **met**.`
+      : `At ${first}×, no budget tried comes within ${pts(tolerance)} of ${control ? "its dense control" : "the baseline"}; the closest, ${chosen.epochs} epoch(s) at ${chosen.learningRate}${ranksWords(chosen)}, reaches ${pct(chosen.accuracyAfter)}, ${below(loss)} ${reference} — the paper's standard is **not met** at these budgets.`,
   ];
   for (const r of runs.filter((x) => x.target !== first)) lines.push(`At ${r.target}× with the same budget: ${pct(r.accuracyAfter)}, ${below(lossOf(r, rows))} ${control ? "that control" : "the baseline"}.`);
   if (control) {

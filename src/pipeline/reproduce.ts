@@ -12,7 +12,7 @@ import { loadCifar10, type Cifar10, type Cifar10Split } from "../data";
 import { initBackend } from "../backend/init";
 import { acrossArchitectures, architecturesVerdict } from "../experiments/across-architectures";
 import { baselineFor } from "../experiments/baseline";
-import { budgetBaseline, budgetVerdict, fineTuneBudgets } from "../experiments/fine-tune-budget";
+import { budgetBaseline, budgetVerdict, fineTuneBudgetProblem, fineTuneBudgets, ranksWords } from "../experiments/fine-tune-budget";
 import { fromScratchCompared, fromScratchVerdict, SCRATCH_ARMS, type ScratchRow } from "../experiments/from-scratch-compared";
 import { closedFormVerdict, networksByMethod, reconstructionByMethod } from "../experiments/methods-compared";
 import { prepareCheckpointsDir } from "../experiments/run-folders";
@@ -123,11 +123,17 @@ export const PARTS: readonly ReproductionPart[] = [
   {
     name: "fine-tune",
     description:
-      "claim 3 to the paper's standard — the trained vgg-small decomposed at 2× and fine-tuned with each budget (epochs × peak rate) to find one that loses under 0.5 point, each beside the dense baseline trained on with the same budget (its control), then 3× and 4× with the budget that loses least",
-    units: (s) => 1 + 2 * s.fineTuneBudget.epochs.length * s.fineTuneBudget.learningRates.length + s.fineTuneBudget.targets.length - 1,
+      "claim 3 to the paper's standard — the trained vgg-small decomposed at 2× and fine-tuned with each budget (epochs, peak rate, ranks per layer or allocated jointly) to find one that loses under 0.5 point, each beside the dense baseline trained on with the same budget (its control), then 3× and 4× with the budget that loses least",
+    units: (s) => {
+      const { runs, targets } = s.fineTuneBudget;
+      const controls = new Set(runs.map((r) => `${r.epochs} ${r.learningRate}`)).size;
+      return 1 + runs.length + controls + targets.length - 1;
+    },
     scope: "with dense controls: the baseline trained on with each budget",
     unread: ["scratchCompare"],
     async run(ctx) {
+      const problem = fineTuneBudgetProblem(ctx.settings.fineTuneBudget);
+      if (problem) throw new Error(`settings.fineTuneBudget ${problem}.`); // before the baseline trains
       const { settings, checkpointsRoot } = budgetBaseline(ctx.settings, ctx.checkpointsRoot);
       const base = await baselineFor(settings, ctx.data, { checkpointsRoot });
       try {
@@ -135,7 +141,7 @@ export const PARTS: readonly ReproductionPart[] = [
         const rows = await fineTuneBudgets(base.model, base.accuracy, ctx.data, settings, {
           checkpointsRoot,
           onRow: (r, fromCheckpoint) =>
-            ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}: ${(100 * r.accuracyAfter).toFixed(2)} %${fromCheckpoint ? FROM_CHECKPOINT : ""}`, fromCheckpoint),
+            ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}${ranksWords(r)}: ${(100 * r.accuracyAfter).toFixed(2)} %${fromCheckpoint ? FROM_CHECKPOINT : ""}`, fromCheckpoint),
         });
         return { rows, verdict: budgetVerdict(rows, { accuracy: base.accuracy, epochs: settings.epochs }) };
       } finally {

@@ -8,7 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { scratchCurvesFigure } from "../plot/scratch-curves";
 import type { NamedFigure } from "../plot/write-figures";
 import { ACCURACY_TOLERANCE, architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
-import { chosenBudget, controlOf, lossOf, type BudgetRow } from "../experiments/fine-tune-budget";
+import { chosenBudget, controlOf, lossOf, ranksWords, type BudgetRow } from "../experiments/fine-tune-budget";
 import { armStats, compareArms, fromScratchVerdict, SCRATCH_ARMS, settledRows, type ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
 import { writeFileAtomic } from "../util/atomic-write";
@@ -146,9 +146,10 @@ function closedFormTable(rows: readonly ClosedFormRow[]): string {
 
 function fineTuneTable(rows: readonly BudgetRow[]): string {
   return table(
-    ["conv speed-up target", "theory", "fine-tune epochs", "peak rate", "before fine-tune", "after", "drop from baseline (points)", "below its dense control (points)", "train s"],
+    ["conv speed-up target", "ranks", "theory", "fine-tune epochs", "peak rate", "before fine-tune", "after", "drop from baseline (points)", "below its dense control (points)", "train s"],
     rows.map((r) => [
       r.control ? "dense baseline, trained on (control)" : `${r.target}×`,
+      r.control ? "—" : r.ranks === "joint" ? "joint" : "per layer",
       times(r.convSpeedup),
       r.epochs,
       r.learningRate,
@@ -289,7 +290,7 @@ function oursAndVerdict(part: string, rows: readonly object[], settings?: Partia
     const baselineEpochs = settings?.fineTuneBudget?.baselineEpochs ?? settings?.epochs;
     const reference = control ? `against the dense baseline trained on alike (${pct(control.accuracyAfter)})` : "against the baseline";
     return [
-      `vgg-small${baselineEpochs ? ` (baseline trained ${baselineEpochs} epochs)` : ""} at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
+      `vgg-small${baselineEpochs ? ` (baseline trained ${baselineEpochs} epochs)` : ""} at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${ranksWords(chosen)}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
         (control ? `; against the baseline itself ${(-100 * chosen.drop).toFixed(2)} points` : ""),
       lossOf(chosen, all) < ACCURACY_TOLERANCE ? "confirmed" : "not confirmed",
     ];

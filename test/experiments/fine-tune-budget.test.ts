@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { budgetBaseline, budgetVerdict, chosenBudget, lossOf, type BudgetRow } from "../../src/experiments/fine-tune-budget";
+import { budgetBaseline, budgetRankRule, budgetVerdict, chosenBudget, fineTuneBudgetProblem, lossOf, type BudgetRow } from "../../src/experiments/fine-tune-budget";
 import { profileSettings } from "../../src/profiles";
+import { checkpointPaths } from "../../src/experiments/baseline";
 
 const row = (target: number, epochs: number, learningRate: number, drop: number): BudgetRow => ({
   target, epochs, learningRate, accuracyBefore: 0.5, accuracyAfter: 0.8 - drop, drop, convSpeedup: target, trainSeconds: 1,
@@ -37,6 +38,32 @@ test("with dense controls, runs are measured against the control of their own bu
   assert.match(v[2], /1 epoch\(s\) at 0.01: \+1.50 points; 3 epoch\(s\) at 0.03: \+1.20 points over the baseline\); against the baseline itself the chosen 2× run is 1.00 points above/);
 });
 
+test("a joint run: ranks by the budget rule, chosen after a per-layer run of the same cost, named in the verdict", () => {
+  assert.deepEqual(budgetRankRule("joint", 2), { budget: 2 });
+  assert.deepEqual(budgetRankRule(undefined, 3), { speedup: 3 });
+  const perLayer = row(2, 3, 0.01, 0.003);
+  const joint = { ...row(2, 3, 0.01, 0.003), ranks: "joint" as const };
+  assert.equal(chosenBudget([joint, perLayer], 0.005), perLayer, "same epochs and rate, both under: per layer, as every other part");
+  const better = { ...row(2, 3, 0.01, 0.001), ranks: "joint" as const };
+  assert.equal(chosenBudget([row(2, 3, 0.01, 0.009), better], 0.005), better);
+  assert.match(budgetVerdict([better], { accuracy: 0.8 })[0], /At 2×, 3 epoch\(s\) at peak rate 0.01, ranks allocated jointly reach 79.90 %/);
+});
+
+test("budget runs checkpoint by target, allocation, epochs and rate: a per-layer run keeps the folder it always had", () => {
+  const paths = checkpointPaths({ profile: "full" }, "vgg-small", "ck");
+  assert.equal(paths.budget(2, 8, 0.01), join("ck", "vgg-small-full", "budget-2x-e8-lr0.01"));
+  assert.equal(paths.budget(2, 8, 0.01, "joint"), join("ck", "vgg-small-full", "budget-2x-joint-e8-lr0.01"));
+});
+
+test("fineTuneBudgetProblem: says what is wrong with the settings before anything trains", () => {
+  assert.equal(fineTuneBudgetProblem(profileSettings("full").fineTuneBudget), undefined);
+  assert.equal(fineTuneBudgetProblem(profileSettings("quick").fineTuneBudget), undefined);
+  assert.match(fineTuneBudgetProblem({ targets: [], runs: [{ epochs: 1, learningRate: 0.01 }] })!, /at least one speed-up target/);
+  assert.match(fineTuneBudgetProblem({ targets: [2], runs: [] })!, /at least one run, e\.g\. runs: \[\{ epochs: 3, learningRate: 0\.01 \}\]/);
+  assert.match(fineTuneBudgetProblem({ targets: [2], runs: [{ epochs: 1.5, learningRate: 0.01 }] })!, /cannot be trained: \{"epochs":1\.5,"learningRate":0\.01\} \(epochs: an integer ≥ 1/);
+  assert.match(fineTuneBudgetProblem({ targets: [2], runs: [{ epochs: 1, learningRate: 0.01, ranks: "greedy" as never }] })!, /ranks: per-layer or joint/);
+});
+
 test("budgetBaseline: a longer baseline gets its own checkpoint root; the profile's own length shares the usual one", () => {
   const full = profileSettings("full");
   const longer = budgetBaseline(full, "ck");
@@ -45,6 +72,6 @@ test("budgetBaseline: a longer baseline gets its own checkpoint root; the profil
   assert.equal(full.epochs, profileSettings("full").epochs, "the caller's settings are not changed");
   const same = { ...full, fineTuneBudget: { ...full.fineTuneBudget, baselineEpochs: full.epochs } };
   assert.deepEqual(budgetBaseline(same, "ck"), { settings: same, checkpointsRoot: "ck" });
-  const unset = { ...full, fineTuneBudget: { targets: [2], epochs: [1], learningRates: [0.01] } };
+  const unset = { ...full, fineTuneBudget: { targets: [2], runs: [{ epochs: 1, learningRate: 0.01 }] } };
   assert.equal(budgetBaseline(unset, "ck").checkpointsRoot, "ck");
 });

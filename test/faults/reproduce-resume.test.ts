@@ -78,12 +78,13 @@ test("npm run reproduce, tiny: killed part-way, resumed (finished parts, finishe
     assert.equal(scratch.rows.find((r) => r.arm === "hybrid")!.epochs, 2, "a hybrid's epochs count both phases");
     assert.ok(scratch.verdict.some((l) => /vgg-small, TRP: .* the dense net/.test(l)), scratch.verdict.join("\n"));
     const budget = JSON.parse(readFileSync(join(out, "quick", "fine-tune.json"), "utf8")) as { rows: { target: number; control?: boolean; convSpeedup: number }[]; verdict: string[] };
-    assert.deepEqual(budget.rows.map((r) => r.target), [2, 1, 3], "every budget at 2× (one on the quick profile) beside its dense control, then 3× with the chosen one");
+    assert.deepEqual(budget.rows.map((r) => r.target), [2, 1, 2, 3], "every budget at 2× (per layer, then joint: one control for both), then 3× with the chosen one");
     assert.equal(budget.rows[1].control, true);
     assert.equal(budget.rows[1].convSpeedup, 1);
     assert.ok(budget.verdict.some((l) => /^The dense controls show how much/.test(l)), budget.verdict.join("\n"));
     assert.match(md, /\| 3 · to the paper's standard \(drop < 0\.5 point at 2×\) \| .* against the dense baseline trained on alike/);
-    assert.match(md, /\| dense baseline, trained on \(control\) \| 1\.00× \| 1 \| 0\.01 \| .* \| — \| \d+ \|/);
+    assert.match(md, /\| dense baseline, trained on \(control\) \| — \| 1\.00× \| 1 \| 0\.01 \| .* \| — \| \d+ \|/);
+    assert.match(md, /\| 2× \| joint \| 2\.00× \| 1 \| 0\.01 \|/, "the joint run, measured against the same control");
     // Claim 2's training curves, exported beside the summaries and shown in the results file.
     assert.ok(existsSync(join(out, "quick", "figures", "from-scratch-curves-vgg-small.png")), "the curves' PNG");
     assert.match(md, /!\[Trained from scratch: vgg-small\]\([^)]*figures\/from-scratch-curves-vgg-small\.png\)/);
