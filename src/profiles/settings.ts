@@ -177,8 +177,8 @@ const FULL: ProfileSettings = {
     targets: [2, 3, 4],
     runs: [
       ...[1, 3, 8].flatMap((epochs) => [0.01, 0.03].map((learningRate) => ({ epochs, learningRate }))),
-      { epochs: 3, learningRate: 0.01, ranks: "joint" },
-      { epochs: 8, learningRate: 0.01, ranks: "joint" },
+      { epochs: 3, learningRate: 0.03, ranks: "joint" },
+      { epochs: 8, learningRate: 0.03, ranks: "joint" },
     ],
     baselineEpochs: 15,
   },
