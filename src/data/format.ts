@@ -14,6 +14,8 @@ export const BATCH_FILE_BYTES = RECORDS_PER_FILE * RECORD_BYTES; // 30,730,000
 
 export const TRAIN_FILE_NAMES: readonly string[] = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
 export const TEST_FILE_NAME = "test_batch.bin";
+/** Images in the whole test set (its one file). */
+export const CIFAR10_TEST_IMAGES = RECORDS_PER_FILE;
 export const META_FILE_NAME = "batches.meta.txt";
 /** Folder the official archive unpacks to. */
 export const BATCHES_DIR_NAME = "cifar-10-batches-bin";

@@ -154,8 +154,15 @@ export function budgetBaseline(settings: ProfileSettings, checkpointsRoot: strin
   return { settings: { ...settings, epochs }, checkpointsRoot: join(checkpointsRoot, `baseline-${epochs}-epochs`) };
 }
 
-/** One line per target, from the rows alone: each run's loss against its budget's control (or the baseline). */
-export function budgetVerdict(rows: readonly BudgetRow[], baseline: { accuracy: number; epochs?: number }, tolerance = ACCURACY_TOLERANCE): string[] {
+/** Binomial standard error of a test accuracy `p` measured on `n` images (a fraction, like p). */
+export const accuracyStandardError = (p: number, n: number): number => Math.sqrt((p * (1 - p)) / n);
+
+/**
+ * One line per target, from the rows alone: each run's loss against its budget's control (or the baseline);
+ * then joint against per-layer ranks at the same budget, and, given the test set's size, how the margin to
+ * the bar compares with the noise of one run.
+ */
+export function budgetVerdict(rows: readonly BudgetRow[], baseline: { accuracy: number; epochs?: number }, tolerance = ACCURACY_TOLERANCE, testImages?: number): string[] {
   const baselineAccuracy = baseline.accuracy;
   const trained = baseline.epochs ? `, ${baseline.epochs} epochs` : "";
   const runs = rows.filter((r) => !r.control);
@@ -177,6 +184,21 @@ export function budgetVerdict(rows: readonly BudgetRow[], baseline: { accuracy: 
   if (control) {
     const gains = rows.filter((r) => r.control).map((r) => `${r.epochs} epoch(s) at ${r.learningRate}: ${r.drop <= 0 ? "+" : "−"}${pts(Math.abs(r.drop))}`);
     lines.push(`The dense controls show how much of what a fine-tune recovers is training the baseline had not finished (${gains.join("; ")} over the baseline); against the baseline itself the chosen ${first}× run is ${below(chosen.drop)}.`);
+  }
+  const pairs = runs
+    .filter((j) => j.ranks === "joint")
+    .flatMap((j) => {
+      const p = runs.find((r) => r.ranks !== "joint" && r.target === j.target && r.epochs === j.epochs && r.learningRate === j.learningRate);
+      return p ? [`${j.target}×, ${j.epochs} epoch(s) at ${j.learningRate}: ${pct(j.accuracyAfter)} against ${pct(p.accuracyAfter)} (${j.accuracyAfter >= p.accuracyAfter ? "+" : "−"}${pts(Math.abs(j.accuracyAfter - p.accuracyAfter))}; before fine-tuning ${pct(j.accuracyBefore)} against ${pct(p.accuracyBefore)})`] : [];
+    });
+  if (pairs.length) lines.push(`Ranks allocated jointly against per layer, same cost and budget: ${pairs.join("; ")}.`);
+  if (testImages) {
+    const se = accuracyStandardError(chosen.accuracyAfter, testImages);
+    const margin = Math.abs(tolerance - loss);
+    lines.push(
+      `One run per budget, one seed: on ${testImages.toLocaleString("en")} test images an accuracy has a standard error of about ${pts(se)} (binomial), a difference of two runs about ${pts(Math.SQRT2 * se)}. ` +
+        `The chosen run is ${pts(margin)} ${loss < tolerance ? "under" : "over"} the bar, so ${margin < Math.SQRT2 * se ? "another seed could turn the verdict" : "the verdict is clear of that noise"}.`,
+    );
   }
   return lines;
 }

@@ -143,7 +143,7 @@ export const PARTS: readonly ReproductionPart[] = [
           onRow: (r, fromCheckpoint) =>
             ctx.unitDone(`${r.control ? "dense control" : `${r.target}×`}, ${r.epochs} epoch(s) at ${r.learningRate}${ranksWords(r)}: ${(100 * r.accuracyAfter).toFixed(2)} %${fromCheckpoint ? FROM_CHECKPOINT : ""}`, fromCheckpoint),
         });
-        return { rows, verdict: budgetVerdict(rows, { accuracy: base.accuracy, epochs: settings.epochs }) };
+        return { rows, verdict: budgetVerdict(rows, { accuracy: base.accuracy, epochs: settings.epochs }, undefined, ctx.data.test.size) };
       } finally {
         base.model.dispose();
       }

@@ -55,6 +55,18 @@ test("budget runs checkpoint by target, allocation, epochs and rate: a per-layer
   assert.equal(paths.budget(2, 8, 0.01, "joint"), join("ck", "vgg-small-full", "budget-2x-joint-e8-lr0.01"));
 });
 
+test("budgetVerdict: joint against per-layer ranks at the same budget, and the margin to the bar against one run's noise", () => {
+  const perLayer = { ...row(2, 8, 0.03, 0.006), accuracyBefore: 0.667 };
+  const joint = { ...row(2, 8, 0.03, 0.0), ranks: "joint" as const, accuracyBefore: 0.858 };
+  const v = budgetVerdict([perLayer, joint], { accuracy: 0.8 }, 0.005, 10000);
+  assert.match(v[0], /ranks allocated jointly reach 80\.00 %/);
+  assert.match(v[1], /^Ranks allocated jointly against per layer, same cost and budget: 2×, 8 epoch\(s\) at 0\.03: 80\.00 % against 79\.40 % \(\+0\.60 points; before fine-tuning 85\.80 % against 66\.70 %\)\.$/);
+  // sqrt(0.8 · 0.2 / 10 000) = 0.4 points; a difference of two runs √2 times that. The run sits on the bar's edge by 0.5 point.
+  assert.match(v[2], /standard error of about 0\.40 points \(binomial\), a difference of two runs about 0\.57 points\. The chosen run is 0\.50 points under the bar, so another seed could turn the verdict\./);
+  assert.match(budgetVerdict([joint], { accuracy: 0.8 }, 0.02, 10000)[1], /2\.00 points under the bar, so the verdict is clear of that noise/);
+  assert.equal(budgetVerdict([joint], { accuracy: 0.8 }).length, 1, "no test-set size, no noise line");
+});
+
 test("fineTuneBudgetProblem: says what is wrong with the settings before anything trains", () => {
   assert.equal(fineTuneBudgetProblem(profileSettings("full").fineTuneBudget), undefined);
   assert.equal(fineTuneBudgetProblem(profileSettings("quick").fineTuneBudget), undefined);
