@@ -8,7 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { scratchCurvesFigure } from "../plot/scratch-curves";
 import type { NamedFigure } from "../plot/write-figures";
 import { ACCURACY_TOLERANCE, architectureVerdict, type ArchitectureRow } from "../experiments/across-architectures";
-import { accuracyStandardError, budgetVerdict, chosenBudget, controlOf, lossOf, ranksWords, type BudgetRow } from "../experiments/fine-tune-budget";
+import { accuracyStandardError, budgetVerdict, chosenBudget, controlOf, lossOf, measuredWords, ranksWords, type BudgetRow } from "../experiments/fine-tune-budget";
 import { CIFAR10_TEST_IMAGES } from "../data";
 import { armStats, compareArms, fromScratchVerdict, SCRATCH_ARMS, settledRows, type ScratchRow } from "../experiments/from-scratch-compared";
 import type { ProfileName, ProfileSettings } from "../profiles";
@@ -147,11 +147,12 @@ function closedFormTable(rows: readonly ClosedFormRow[]): string {
 
 function fineTuneTable(rows: readonly BudgetRow[]): string {
   return table(
-    ["conv speed-up target", "ranks", "theory", "fine-tune epochs", "peak rate", "before fine-tune", "after", "drop from baseline (points)", "below its dense control (points)", "train s"],
+    ["conv speed-up target", "ranks", "theory", "measured", "fine-tune epochs", "peak rate", "before fine-tune", "after", "drop from baseline (points)", "below its dense control (points)", "train s"],
     rows.map((r) => [
       r.control ? "dense baseline, trained on (control)" : `${r.target}×`,
       r.control ? "—" : r.ranks === "joint" ? "joint" : "per layer",
       times(r.convSpeedup),
+      r.measuredSpeedup === undefined ? "—" : times(r.measuredSpeedup),
       r.epochs,
       r.learningRate,
       pct(r.accuracyBefore),
@@ -304,7 +305,7 @@ function oursAndVerdict(part: string, rows: readonly object[], settings?: Partia
     const baselineEpochs = settings?.fineTuneBudget?.baselineEpochs ?? settings?.epochs;
     const reference = control ? `against the dense baseline trained on alike (${pct(control.accuracyAfter)})` : "against the baseline";
     return [
-      `vgg-small${baselineEpochs ? ` (baseline trained ${baselineEpochs} epochs)` : ""} at ${first}×: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${ranksWords(chosen)}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
+      `vgg-small${baselineEpochs ? ` (baseline trained ${baselineEpochs} epochs)` : ""} at ${first}×${measuredWords(chosen)}: ${(-100 * lossOf(chosen, all)).toFixed(2)} points ${reference}, after ${chosen.epochs} epoch(s) at ${chosen.learningRate}${ranksWords(chosen)}${rest.length ? `; same budget: ${rest.join(", ")} points` : ""}` +
         (control ? `; against the baseline itself ${(-100 * chosen.drop).toFixed(2)} points` : ""),
       fineTuneClaimVerdict(lossOf(chosen, all), accuracyStandardError(chosen.accuracyAfter, settings?.testLimit ?? CIFAR10_TEST_IMAGES)),
     ];
